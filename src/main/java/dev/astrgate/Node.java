@@ -1,0 +1,135 @@
+package dev.astrgate;
+
+import dev.astrgate.auth.KeyCache;
+import dev.astrgate.cluster.Addresses;
+import dev.astrgate.cluster.ClusterSupport;
+import dev.astrgate.cluster.LocalCodec;
+import dev.astrgate.config.ApiOptions;
+import dev.astrgate.config.ConfLoader;
+import dev.astrgate.config.ConfSet;
+import dev.astrgate.config.NodeOptions;
+import dev.astrgate.http.ApiSettings;
+import dev.astrgate.http.ApiVerticle;
+import dev.astrgate.store.Database;
+import dev.astrgate.store.KeyRepository;
+import dev.astrgate.store.KeyRevocationListener;
+import dev.astrgate.store.StoreClient;
+import dev.astrgate.store.StoreVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.sqlclient.Pool;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Wires one gateway node: configs, database, event bus, verticles; and tears it down in the safe order. */
+public final class Node {
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+  private final NodeOptions options;
+  private final Vertx vertx;
+  private final Database database;
+  private final AtomicBoolean ready = new AtomicBoolean();
+  private String apiDeployment;
+  private String storeDeployment;
+  private KeyRevocationListener revocations;
+
+  private Node(NodeOptions options, Vertx vertx, Database database) {
+    this.options = options;
+    this.vertx = vertx;
+    this.database = database;
+  }
+
+  /**
+   * Starts a node. {@code generatedKey} receives a key created because the database had none, so the caller
+   * can show it once to a person; it is never logged.
+   */
+  public static Future<Node> start(NodeOptions options, Map<String, String> env, Consumer<String> generatedKey) {
+    long t0 = System.nanoTime();
+    ConfSet confs = new ConfLoader(env).load(options.confDir());
+    ApiOptions apiOptions = ApiOptions.from(confs.defaults().json(), env);
+    Future<Vertx> vertxFuture = options.cluster()
+        ? ClusterSupport.clusteredVertx(options)
+        : Future.succeededFuture(Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)));
+    return vertxFuture.compose(vertx -> {
+      LocalCodec.install(vertx.eventBus());
+      return vertx.executeBlocking(() -> {
+        Database db = Database.open(options);
+        try {
+          db.migrate();
+        } catch (RuntimeException e) {
+          db.close();
+          throw e;
+        }
+        return db;
+      }, false).compose(db -> {
+        Node node = new Node(options, vertx, db);
+        return node.deploy(apiOptions, confs, generatedKey).map(node);
+      }).onFailure(err -> vertx.close());
+    }).onSuccess(node -> LOG.info("node ready name={} port={} cluster={} ms={}", options.nodeName(), options.port(),
+        options.cluster(), (System.nanoTime() - t0) / 1_000_000));
+  }
+
+  private Future<Void> deploy(ApiOptions apiOptions, ConfSet confs, Consumer<String> generatedKey) {
+    KeyCache keyCache = new KeyCache(new StoreClient(vertx));
+    vertx.eventBus().localConsumer(Addresses.KEYS_CHANGED, msg -> keyCache.invalidateAll());
+    ApiSettings settings = new ApiSettings(options, apiOptions, confs);
+    return vertx.deployVerticle(new StoreVerticle(database.connectOptions(), options.dbPoolSize()))
+        .compose(id -> {
+          storeDeployment = id;
+          return bootstrapKeys(generatedKey);
+        })
+        .compose(v -> {
+          revocations = new KeyRevocationListener(vertx, database.connectOptions());
+          return revocations.start();
+        })
+        .compose(v -> vertx.deployVerticle(() -> new ApiVerticle(settings, keyCache, ready::get),
+            new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))))
+        .map(id -> {
+          apiDeployment = id;
+          ready.set(true);
+          return null;
+        });
+  }
+
+  private Future<Void> bootstrapKeys(Consumer<String> generatedKey) {
+    Pool pool = StoreVerticle.createPool(vertx, database.connectOptions(), 1);
+    return new KeyRepository(pool).bootstrap(options.bootstrapKey())
+        .onSuccess((Optional<String> raw) -> raw.ifPresent(generatedKey))
+        .eventually(pool::close)
+        .mapEmpty();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public NodeOptions options() {
+    return options;
+  }
+
+  public boolean isReady() {
+    return ready.get();
+  }
+
+  /** Stops accepting, lets in-flight requests finish (bounded by the grace period), then closes storage. */
+  public Future<Void> stop() {
+    ready.set(false);
+    LOG.info("node stopping name={}", options.nodeName());
+    Future<Void> api = apiDeployment == null ? Future.succeededFuture() : vertx.undeploy(apiDeployment);
+    return api.recover(err -> Future.succeededFuture())
+        .compose(v -> revocations == null ? Future.succeededFuture() : revocations.stop())
+        .compose(v -> storeDeployment == null ? Future.<Void>succeededFuture() : vertx.undeploy(storeDeployment))
+        .recover(err -> Future.succeededFuture())
+        .compose(v -> vertx.close())
+        .onComplete(ar -> {
+          database.close();
+          LOG.info("node stopped name={}", options.nodeName());
+        });
+  }
+}

@@ -1,0 +1,125 @@
+package dev.astrgate.store;
+
+import dev.astrgate.config.NodeOptions;
+import io.vertx.pgclient.PgConnectOptions;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where the node's PostgreSQL is: a real server from {@code ASTRGATE_DATABASE_URL}, or an embedded one
+ * whose data lives under {@code <data dir>/pg}. Owns the embedded process and runs migrations.
+ * All methods here block; call them off the event loop.
+ */
+public final class Database implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+  private final PgConnectOptions connectOptions;
+  private final EmbeddedPostgres embedded;
+
+  private Database(PgConnectOptions connectOptions, EmbeddedPostgres embedded) {
+    this.connectOptions = connectOptions;
+    this.embedded = embedded;
+  }
+
+  /** Starts (or finds) the database the options name. */
+  public static Database open(NodeOptions options) throws IOException {
+    if (!options.embeddedDatabase()) {
+      return new Database(parseUrl(options.databaseUrl()), null);
+    }
+    Path pgDir = options.dataDir().resolve("pg").toAbsolutePath().normalize();
+    Files.createDirectories(pgDir.getParent());
+    long t0 = System.nanoTime();
+    EmbeddedPostgres pg = EmbeddedPostgres.builder()
+        .setDataDirectory(pgDir)
+        .setCleanDataDirectory(false)
+        .setPort(options.embeddedDbPort() == 0 ? 0 : options.embeddedDbPort())
+        .setRegisterShutdownHook(false)
+        .setServerConfig("max_connections", "200")
+        .setServerConfig("listen_addresses", "127.0.0.1")
+        .start();
+    LOG.info("embedded postgresql started dir={} port={} ms={}", pgDir, pg.getPort(), (System.nanoTime() - t0) / 1_000_000);
+    return new Database(localOptions(pg.getPort()), pg);
+  }
+
+  /**
+   * Connects to the embedded database of a data directory if a node is running it already, else starts it.
+   * Lets the CLI manage keys next to a running node.
+   */
+  public static Database openForTool(NodeOptions options) throws IOException {
+    if (options.embeddedDatabase()) {
+      Integer port = runningEmbeddedPort(options.dataDir().resolve("pg"));
+      if (port != null) {
+        return new Database(localOptions(port), null);
+      }
+    }
+    return open(options);
+  }
+
+  /** The port in a live postmaster.pid, or null when no server is running on that directory. */
+  static Integer runningEmbeddedPort(Path pgDir) {
+    Path pid = pgDir.resolve("postmaster.pid");
+    if (!Files.isRegularFile(pid)) {
+      return null;
+    }
+    try {
+      List<String> lines = Files.readAllLines(pid, StandardCharsets.UTF_8);
+      int port = Integer.parseInt(lines.get(3).trim());
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+        return port;
+      }
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static PgConnectOptions localOptions(int port) {
+    return new PgConnectOptions().setHost("127.0.0.1").setPort(port).setUser("postgres").setDatabase("postgres");
+  }
+
+  static PgConnectOptions parseUrl(String url) {
+    String uri = url.startsWith("jdbc:") ? url.substring("jdbc:".length()) : url;
+    return PgConnectOptions.fromUri(uri);
+  }
+
+  public PgConnectOptions connectOptions() {
+    return new PgConnectOptions(connectOptions);
+  }
+
+  public boolean isEmbedded() {
+    return embedded != null;
+  }
+
+  /** Applies Flyway migrations; Flyway's advisory lock makes concurrent starts of several nodes safe. */
+  public void migrate() {
+    PgConnectOptions o = connectOptions;
+    String jdbc = "jdbc:postgresql://" + o.getHost() + ":" + o.getPort() + "/" + o.getDatabase();
+    Flyway.configure()
+        .dataSource(jdbc, o.getUser(), o.getPassword())
+        .locations("classpath:db/migration")
+        .connectRetries(10)
+        .load()
+        .migrate();
+  }
+
+  @Override
+  public void close() {
+    if (embedded != null) {
+      try {
+        embedded.close();
+        LOG.info("embedded postgresql stopped");
+      } catch (IOException e) {
+        LOG.warn("embedded postgresql stop failed reason={}", e.getMessage());
+      }
+    }
+  }
+}
