@@ -74,7 +74,7 @@ public final class Main implements Runnable {
       long graceMillis = options.shutdownGrace().toMillis() + 15_000;
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
-          running.stop().toCompletionStage().toCompletableFuture().get(graceMillis, TimeUnit.MILLISECONDS);
+          running.stop().get(graceMillis, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
           System.err.println("astrgate: shutdown incomplete: " + e);
         }

@@ -22,6 +22,8 @@ import io.vertx.core.VertxOptions;
 import io.vertx.sqlclient.Pool;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -117,19 +119,29 @@ public final class Node {
     return ready.get();
   }
 
-  /** Stops accepting, lets in-flight requests finish (bounded by the grace period), then closes storage. */
-  public Future<Void> stop() {
+  /**
+   * Stops accepting, lets in-flight requests finish (bounded by the grace period), then closes storage.
+   * Vert.x itself is closed from a plain thread: a close awaited on its own event loop never completes.
+   */
+  public CompletableFuture<Void> stop() {
     ready.set(false);
     LOG.info("node stopping name={}", options.nodeName());
+    CompletableFuture<Void> done = new CompletableFuture<>();
     Future<Void> api = apiDeployment == null ? Future.succeededFuture() : vertx.undeploy(apiDeployment);
-    return api.recover(err -> Future.succeededFuture())
-        .compose(v -> revocations == null ? Future.succeededFuture() : revocations.stop())
-        .compose(v -> storeDeployment == null ? Future.<Void>succeededFuture() : vertx.undeploy(storeDeployment))
+    api.recover(err -> Future.succeededFuture())
+        .compose(v -> revocations == null ? Future.<Void>succeededFuture() : revocations.stop())
         .recover(err -> Future.succeededFuture())
-        .compose(v -> vertx.close())
-        .onComplete(ar -> {
+        .compose(v -> storeDeployment == null ? Future.<Void>succeededFuture() : vertx.undeploy(storeDeployment))
+        .onComplete(ar -> new Thread(() -> {
+          try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            LOG.warn("vertx close incomplete reason={}", e.toString());
+          }
           database.close();
           LOG.info("node stopped name={}", options.nodeName());
-        });
+          done.complete(null);
+        }, "astrgate-stop").start());
+    return done;
   }
 }
