@@ -1,31 +1,39 @@
 package dev.astrgate.support;
 
 import dev.astrgate.http.Contract;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.validation.ResponseValidator;
 import io.vertx.openapi.validation.ValidatableResponse;
+import io.vertx.ext.web.client.HttpResponse;
 import java.util.Map;
 
 /** Validates a JSON response against the contract's response schema for its operation. */
 public final class ContractCheck {
-  private static OpenAPIContract contract;
+  private static volatile ResponseValidator validator;
 
   private ContractCheck() {
   }
 
-  /** Throws when the body does not match; call only for statuses the contract describes (200). */
-  public static void validate(Vertx vertx, String method, String path, int status, Buffer body) {
-    OpenAPIContract c;
-    synchronized (ContractCheck.class) {
-      if (contract == null) {
-        contract = TestNode.await(OpenAPIContract.from(vertx, Contract.patched()));
-      }
-      c = contract;
+  /** Loads the contract; call from a test's setup thread, never from an event loop. */
+  public static void load(Vertx vertx) {
+    if (validator == null) {
+      OpenAPIContract contract = TestNode.await(OpenAPIContract.from(vertx, Contract.patched()));
+      validator = ResponseValidator.create(vertx, contract);
     }
-    ResponseValidator validator = ResponseValidator.create(vertx, c);
-    TestNode.await(validator.validate(ValidatableResponse.create(status, Map.of("Content-Type", "application/json"), body,
-        "application/json"), Contract.operationId(method, path)));
+  }
+
+  /** Passes the response through when it matches the contract's schema for its status, else fails with an AssertionError. */
+  public static Future<HttpResponse<Buffer>> check(String method, String path, HttpResponse<Buffer> resp) {
+    if (validator == null) {
+      return Future.failedFuture(new IllegalStateException("ContractCheck.load was not called"));
+    }
+    return validator.validate(ValidatableResponse.create(resp.statusCode(), Map.of("Content-Type", "application/json"),
+            resp.body(), "application/json"), Contract.operationId(method, path))
+        .transform(ar -> ar.succeeded() ? Future.succeededFuture(resp)
+            : Future.failedFuture(new AssertionError("response does not match the contract: " + ar.cause().getMessage()
+                + "\n" + resp.bodyAsString())));
   }
 }
