@@ -8,7 +8,11 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
@@ -24,30 +28,88 @@ public final class Database implements AutoCloseable {
 
   private final PgConnectOptions connectOptions;
   private final EmbeddedPostgres embedded;
+  private final FileChannel lockChannel;
 
-  private Database(PgConnectOptions connectOptions, EmbeddedPostgres embedded) {
+  private Database(PgConnectOptions connectOptions, EmbeddedPostgres embedded, FileChannel lockChannel) {
     this.connectOptions = connectOptions;
     this.embedded = embedded;
+    this.lockChannel = lockChannel;
   }
 
   /** Starts (or finds) the database the options name. */
   public static Database open(NodeOptions options) throws IOException {
     if (!options.embeddedDatabase()) {
-      return new Database(parseUrl(options.databaseUrl()), null);
+      return new Database(parseUrl(options.databaseUrl()), null, null);
     }
     Path pgDir = options.dataDir().resolve("pg").toAbsolutePath().normalize();
     Files.createDirectories(pgDir.getParent());
+    FileChannel lock = lockDataDir(pgDir.getParent());
+    try {
+      stopOrphan(pgDir);
+      return new Database(null, startEmbedded(pgDir, options.embeddedDbPort()), lock);
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  /** One node per data directory: a second one would fight over the embedded server. */
+  private static FileChannel lockDataDir(Path dataDir) throws IOException {
+    FileChannel ch = FileChannel.open(dataDir.resolve("astrgate.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock;
+    try {
+      lock = ch.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      ch.close();
+      throw new IOException("another astrgate node is using data directory " + dataDir
+          + " (give this node its own ASTRGATE_DATA_DIR, or share a server through ASTRGATE_DATABASE_URL)");
+    }
+    return ch;
+  }
+
+  /** A server left running by a node that was killed: we hold the lock, so nobody else owns it. */
+  private static void stopOrphan(Path pgDir) {
+    Long pid = livePostmasterPid(pgDir);
+    if (pid == null) {
+      return;
+    }
+    ProcessHandle.of(pid).ifPresent(ph -> {
+      LOG.warn("stopping orphaned embedded postgresql pid={} dir={}", pid, pgDir);
+      ph.destroy();
+      try {
+        ph.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception e) {
+        ph.destroyForcibly();
+      }
+    });
+  }
+
+  private static Long livePostmasterPid(Path pgDir) {
+    try {
+      List<String> lines = Files.readAllLines(pgDir.resolve("postmaster.pid"), StandardCharsets.UTF_8);
+      long pid = Long.parseLong(lines.get(0).trim());
+      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? pid : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static EmbeddedPostgres startEmbedded(Path pgDir, int port) throws IOException {
     long t0 = System.nanoTime();
     EmbeddedPostgres pg = EmbeddedPostgres.builder()
         .setDataDirectory(pgDir)
         .setCleanDataDirectory(false)
-        .setPort(options.embeddedDbPort() == 0 ? 0 : options.embeddedDbPort())
+        .setPort(port)
+        .setPGStartupWait(java.time.Duration.ofSeconds(60))
         .setRegisterShutdownHook(false)
         .setServerConfig("max_connections", "200")
         .setServerConfig("listen_addresses", "127.0.0.1")
         .start();
     LOG.info("embedded postgresql started dir={} port={} ms={}", pgDir, pg.getPort(), (System.nanoTime() - t0) / 1_000_000);
-    return new Database(localOptions(pg.getPort()), pg);
+    return pg;
   }
 
   /**
@@ -58,7 +120,7 @@ public final class Database implements AutoCloseable {
     if (options.embeddedDatabase()) {
       Integer port = runningEmbeddedPort(options.dataDir().resolve("pg"));
       if (port != null) {
-        return new Database(localOptions(port), null);
+        return new Database(localOptions(port), null, null);
       }
     }
     return open(options);
@@ -92,7 +154,7 @@ public final class Database implements AutoCloseable {
   }
 
   public PgConnectOptions connectOptions() {
-    return new PgConnectOptions(connectOptions);
+    return new PgConnectOptions(embedded != null ? localOptions(embedded.getPort()) : connectOptions);
   }
 
   public boolean isEmbedded() {
@@ -101,7 +163,7 @@ public final class Database implements AutoCloseable {
 
   /** Applies Flyway migrations; Flyway's advisory lock makes concurrent starts of several nodes safe. */
   public void migrate() {
-    PgConnectOptions o = connectOptions;
+    PgConnectOptions o = connectOptions();
     String jdbc = "jdbc:postgresql://" + o.getHost() + ":" + o.getPort() + "/" + o.getDatabase();
     Flyway.configure()
         .dataSource(jdbc, o.getUser(), o.getPassword())
@@ -119,6 +181,13 @@ public final class Database implements AutoCloseable {
         LOG.info("embedded postgresql stopped");
       } catch (IOException e) {
         LOG.warn("embedded postgresql stop failed reason={}", e.getMessage());
+      }
+    }
+    if (lockChannel != null) {
+      try {
+        lockChannel.close();
+      } catch (IOException ignored) {
+        // the lock goes with the process anyway
       }
     }
   }
