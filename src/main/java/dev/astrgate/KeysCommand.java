@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
     subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Revoke.class})
 final class KeysCommand {
 
+
   /** Runs one repository operation against the configured database and returns the exit code. */
   static int withKeys(Main.SettingsMixin settings, CommandSpec spec, Function<KeyRepository, Future<Integer>> op) {
     PrintWriter err = spec.commandLine().getErr();
@@ -163,15 +164,15 @@ final class KeysCommand {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      return withKeys(settings, spec, keys -> keys.revoke(keyId.strip()).map(done -> {
-        if (done) {
-          out.println("revoked " + keyId.strip());
-          out.flush();
-          return 0;
+      return withKeys(settings, spec, keys -> keys.revoke(keyId.strip()).map(outcome -> {
+        switch (outcome) {
+          case REVOKED -> out.println("revoked " + keyId.strip());
+          case ALREADY_REVOKED -> err.println("API key already revoked: " + keyId.strip());
+          default -> err.println("API key not found");
         }
-        err.println("API key not found");
+        out.flush();
         err.flush();
-        return 1;
+        return outcome == KeyRepository.Revocation.REVOKED ? 0 : 1;
       }));
     }
   }

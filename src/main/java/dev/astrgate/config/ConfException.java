@@ -7,7 +7,11 @@ public final class ConfException extends RuntimeException {
   private final String reason;
 
   public ConfException(String file, String jsonPath, String reason) {
-    super(file + ": " + (jsonPath == null || jsonPath.isEmpty() ? "$" : jsonPath) + ": " + reason);
+    this(file, jsonPath == null || jsonPath.isEmpty() ? "$" : jsonPath, reason, true);
+  }
+
+  private ConfException(String file, String jsonPath, String reason, boolean normalized) {
+    super(file + ": " + jsonPath + ": " + reason, null, false, false);
     this.file = file;
     this.jsonPath = jsonPath;
     this.reason = reason;

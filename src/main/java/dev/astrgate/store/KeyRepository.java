@@ -58,14 +58,24 @@ public final class KeyRepository {
         });
   }
 
-  /** Revokes and notifies every node; false when no unrevoked key has that id. */
-  public Future<Boolean> revoke(String keyId) {
+  /** What a revocation found. */
+  public enum Revocation { REVOKED, ALREADY_REVOKED, NOT_FOUND }
+
+  /** Revokes and notifies every node (the notice is delivered on commit). */
+  public Future<Revocation> revoke(String keyId) {
     return pool.withTransaction(conn -> conn
-        .preparedQuery("UPDATE api_keys SET revoked_at = now(), updated_at = now() WHERE key_id = $1 AND revoked_at IS NULL")
+        .preparedQuery("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()), updated_at = now() WHERE key_id = $1"
+            + " RETURNING revoked_at = now() AS now_revoked")
         .execute(Tuple.of(keyId))
-        .compose(rs -> rs.rowCount() == 0
-            ? Future.succeededFuture(false)
-            : conn.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, keyId)).map(true)));
+        .compose(rs -> {
+          if (rs.rowCount() == 0) {
+            return Future.succeededFuture(Revocation.NOT_FOUND);
+          }
+          if (!rs.iterator().next().getBoolean("now_revoked")) {
+            return Future.succeededFuture(Revocation.ALREADY_REVOKED);
+          }
+          return conn.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, keyId)).map(Revocation.REVOKED);
+        }));
   }
 
   public Future<Void> touch(String keyId) {

@@ -131,6 +131,11 @@ public final class TestNode implements AutoCloseable {
     if (pool != null) {
       await(pool.close());
     }
+    stopOnly();
+  }
+
+  /** Stops the node without touching the helper pool (which may already be closed). */
+  public void stopOnly() {
     try {
       node.stop().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
