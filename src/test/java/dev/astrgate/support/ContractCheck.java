@@ -13,15 +13,17 @@ import java.util.Map;
 /** Validates a JSON response against the contract's response schema for its operation. */
 public final class ContractCheck {
   private static volatile ResponseValidator validator;
+  private static volatile Vertx owner;
 
   private ContractCheck() {
   }
 
-  /** Loads the contract; call from a test's setup thread, never from an event loop. */
-  public static void load(Vertx vertx) {
-    if (validator == null) {
+  /** Loads the contract for this test class's Vert.x; call from a setup thread, never from an event loop. */
+  public static synchronized void load(Vertx vertx) {
+    if (owner != vertx) {
       OpenAPIContract contract = TestNode.await(OpenAPIContract.from(vertx, Contract.patched()));
       validator = ResponseValidator.create(vertx, contract);
+      owner = vertx;
     }
   }
 
