@@ -58,6 +58,11 @@ public final class StoreClient {
     return ask(Addresses.STORE_ATTACHMENT_CHUNK, new ReadChunk(attachmentId, seq));
   }
 
+  /** One chat pipeline operation. */
+  public <R> Future<R> chat(ChatOps.Op<R> op) {
+    return ask(Addresses.STORE_CHAT, op);
+  }
+
   private <T> Future<T> ask(String address, Object request) {
     return vertx.eventBus().<T>request(address, request, LOCAL)
         .map(Message::body)

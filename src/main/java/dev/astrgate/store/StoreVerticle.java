@@ -35,6 +35,7 @@ public final class StoreVerticle extends VerticleBase {
   private final int poolSize;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Pool pool;
+  private long pruneTimer = -1;
 
   public StoreVerticle(PgConnectOptions connectOptions, int poolSize) {
     this.connectOptions = connectOptions;
@@ -55,6 +56,11 @@ public final class StoreVerticle extends VerticleBase {
     serve(Addresses.STORE_ATTACHMENT_SAVE, (SaveAttachment r) -> attachments.save(r.tempFile(), r.filename(), r.mimeType(), r.type()));
     serve(Addresses.STORE_ATTACHMENT_FIND, (FindAttachment r) -> attachments.find(r.attachmentId()));
     serve(Addresses.STORE_ATTACHMENT_CHUNK, (ReadChunk r) -> attachments.chunk(r.attachmentId(), r.seq()));
+    ChatRepository chat = new ChatRepository(pool, attachments);
+    serve(Addresses.STORE_CHAT, (ChatOps.Op<Object> op) -> chat.execute(op));
+    // Rate-limit windows older than a day are useless; prune hourly.
+    pruneTimer = vertx.setPeriodic(60_000, 3_600_000, id -> chat.pruneRateLimits(System.currentTimeMillis() / 1000 - 86_400)
+        .onFailure(err -> LOG.debug("rate limit prune failed reason={}", err.toString())));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
@@ -109,6 +115,7 @@ public final class StoreVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(pruneTimer);
     return pool == null ? Future.succeededFuture() : pool.close();
   }
 }

@@ -1,0 +1,27 @@
+package dev.astrgate.chat;
+
+import io.vertx.core.json.JsonArray;
+
+/**
+ * A validated chat turn, ready to run. {@code parts} are the message parts as stored in history;
+ * {@code configId} is the config the turn runs under; {@code routeUpdate} is what to persist for the session's
+ * route ({@code null}: leave it, {@code "default"}: remove it, else set it).
+ */
+public record ChatTurn(
+    String username,
+    String sessionId,
+    String umo,
+    String messageId,
+    JsonArray parts,
+    String selectedProvider,
+    String selectedModel,
+    Boolean streamingOverride,
+    String configId,
+    String routeUpdate,
+    boolean newSession) {
+
+  /** Webchat's UMO: upstream keys the LLM context by user and session. */
+  public static String webchatUmo(String username, String sessionId) {
+    return "webchat:FriendMessage:webchat!" + username + "!" + sessionId;
+  }
+}

@@ -1,0 +1,24 @@
+package dev.astrgate.chat;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Where a running turn writes its events: an SSE response in the HTTP layer. Calls may come from the chat
+ * verticle's thread; implementations hop to the response's own context.
+ */
+public interface TurnSink {
+  /** Writes one event frame now; no buffering or throttling. */
+  void send(JsonObject event);
+
+  /** True while the client reads slower than the turn produces. */
+  boolean writeQueueFull();
+
+  /** Called (on the caller's context) once a full write queue has drained. */
+  void onDrain(Runnable handler);
+
+  /** Called (on the caller's context) when the client goes away before the end. */
+  void onClose(Runnable handler);
+
+  /** Ends the response after the final event. */
+  void end();
+}

@@ -1,0 +1,172 @@
+package dev.astrgate.store;
+
+import dev.astrgate.store.ChatOps.AppendHistory;
+import dev.astrgate.store.ChatOps.AttachmentBytes;
+import dev.astrgate.store.ChatOps.AttachmentsMeta;
+import dev.astrgate.store.ChatOps.Conversation;
+import dev.astrgate.store.ChatOps.EnsureSession;
+import dev.astrgate.store.ChatOps.Hit;
+import dev.astrgate.store.ChatOps.LoadContext;
+import dev.astrgate.store.ChatOps.LoadRoutes;
+import dev.astrgate.store.ChatOps.Op;
+import dev.astrgate.store.ChatOps.SaveContext;
+import dev.astrgate.store.ChatOps.Saved;
+import dev.astrgate.store.ChatOps.SessionOwner;
+import dev.astrgate.store.ChatOps.SetRoute;
+import dev.astrgate.store.ChatOps.SetTitle;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** SQL behind the chat pipeline: sessions, history, LLM context, config routes, rate-limit windows. */
+public final class ChatRepository {
+  private static final String ROUTES_KEY = "umop_config_routing";
+
+  private final Pool pool;
+  private final AttachmentRepository attachments;
+
+  public ChatRepository(Pool pool, AttachmentRepository attachments) {
+    this.pool = pool;
+    this.attachments = attachments;
+  }
+
+  /** Runs one operation; the cast is safe because each record fixes its reply type. */
+  @SuppressWarnings("unchecked")
+  public <R> Future<R> execute(Op<R> op) {
+    Future<?> f;
+    if (op instanceof SessionOwner o) {
+      f = owner(o.sessionId());
+    } else if (op instanceof EnsureSession o) {
+      f = ensureSession(o);
+    } else if (op instanceof AppendHistory o) {
+      f = appendHistory(o);
+    } else if (op instanceof LoadContext o) {
+      f = loadContext(o.umo());
+    } else if (op instanceof SaveContext o) {
+      f = saveContext(o);
+    } else if (op instanceof LoadRoutes) {
+      f = loadRoutes();
+    } else if (op instanceof SetRoute o) {
+      f = setRoute(o);
+    } else if (op instanceof Hit o) {
+      f = hit(o);
+    } else if (op instanceof AttachmentsMeta o) {
+      f = attachments.findAll(o.ids());
+    } else if (op instanceof AttachmentBytes o) {
+      f = attachments.readWhole(o.id(), o.maxBytes());
+    } else if (op instanceof SetTitle o) {
+      f = pool.preparedQuery("UPDATE platform_sessions SET display_name = $2, updated_at = now()"
+          + " WHERE session_id = $1 AND display_name IS NULL").execute(Tuple.of(o.sessionId(), o.title())).mapEmpty();
+    } else {
+      f = Future.failedFuture(new IllegalArgumentException("unknown chat store op " + op));
+    }
+    return (Future<R>) f;
+  }
+
+  private Future<String> owner(String sessionId) {
+    return pool.preparedQuery("SELECT creator FROM platform_sessions WHERE session_id = $1").execute(Tuple.of(sessionId))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
+  }
+
+  private Future<String> ensureSession(EnsureSession o) {
+    // ON CONFLICT keeps the first creator when two requests race; the caller compares the returned owner.
+    return pool.preparedQuery("INSERT INTO platform_sessions (session_id, platform_id, creator) VALUES ($1, $2, $3)"
+            + " ON CONFLICT (session_id) DO NOTHING")
+        .execute(Tuple.of(o.sessionId(), o.platformId(), o.creator()))
+        .compose(v -> owner(o.sessionId()));
+  }
+
+  private Future<Saved> appendHistory(AppendHistory o) {
+    return pool.preparedQuery("INSERT INTO platform_message_history (platform_id, user_id, sender_id, sender_name, content)"
+            + " VALUES ($1, $2, $3, $3, $4) RETURNING id, created_at")
+        .execute(Tuple.of(o.platformId(), o.userId(), o.sender(), o.content()))
+        .map(rows -> {
+          Row r = rows.iterator().next();
+          return new Saved(r.getLong("id"), Timestamps.iso(r.getOffsetDateTime("created_at")));
+        });
+  }
+
+  private Future<Conversation> loadContext(String umo) {
+    return pool.preparedQuery("SELECT c.conversation_id, c.content, c.title FROM preferences p"
+            + " JOIN conversations c ON c.conversation_id = p.value->>'val'"
+            + " WHERE p.scope = 'umo' AND p.scope_id = $1 AND p.key = 'sel_conv_id'")
+        .execute(Tuple.of(umo))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return null;
+          }
+          Row r = rows.iterator().next();
+          Object content = r.getValue("content");
+          return new Conversation(r.getString("conversation_id"),
+              content instanceof JsonArray a ? a : new JsonArray(), r.getString("title"));
+        });
+  }
+
+  /** Creates the UMO's current conversation on its first turn, else replaces its messages. */
+  private Future<Void> saveContext(SaveContext o) {
+    return pool.withTransaction(conn -> conn.preparedQuery("SELECT value->>'val' FROM preferences"
+            + " WHERE scope = 'umo' AND scope_id = $1 AND key = 'sel_conv_id' FOR UPDATE")
+        .execute(Tuple.of(o.umo()))
+        .compose(rows -> {
+          if (rows.size() > 0) {
+            return conn.preparedQuery("UPDATE conversations SET content = $2, token_usage = token_usage + $3, updated_at = now()"
+                    + " WHERE conversation_id = $1")
+                .execute(Tuple.of(rows.iterator().next().getString(0), o.messages(), o.tokens())).mapEmpty();
+          }
+          String id = UUID.randomUUID().toString();
+          return conn.preparedQuery("INSERT INTO conversations (conversation_id, platform_id, user_id, content, token_usage)"
+                  + " VALUES ($1, $2, $3, $4, $5)")
+              .execute(Tuple.of(id, o.platformId(), o.umo(), o.messages(), o.tokens()))
+              .compose(v -> conn.preparedQuery("INSERT INTO preferences (scope, scope_id, key, value) VALUES ('umo', $1, 'sel_conv_id', $2)"
+                      + " ON CONFLICT (scope, scope_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()")
+                  .execute(Tuple.of(o.umo(), new JsonObject().put("val", id))))
+              .mapEmpty();
+        }));
+  }
+
+  private Future<JsonObject> loadRoutes() {
+    return pool.preparedQuery("SELECT value->'val' FROM preferences WHERE scope = 'global' AND scope_id = 'global' AND key = $1")
+        .execute(Tuple.of(ROUTES_KEY))
+        .map(rows -> rows.size() == 0 || !(rows.iterator().next().getValue(0) instanceof JsonObject o) ? new JsonObject() : o);
+  }
+
+  /** Edits one entry in place with jsonb operators, so concurrent routes for different UMOs never overwrite each other. */
+  private Future<Void> setRoute(SetRoute o) {
+    if (o.configId() == null) {
+      return pool.preparedQuery("UPDATE preferences SET value = value #- ARRAY['val', $2], updated_at = now()"
+              + " WHERE scope = 'global' AND scope_id = 'global' AND key = $1")
+          .execute(Tuple.of(ROUTES_KEY, o.umo())).mapEmpty();
+    }
+    return pool.preparedQuery("INSERT INTO preferences (scope, scope_id, key, value)"
+            + " VALUES ('global', 'global', $1, jsonb_build_object('val', jsonb_build_object($2::text, $3::text)))"
+            + " ON CONFLICT (scope, scope_id, key) DO UPDATE"
+            + " SET value = jsonb_set(preferences.value, ARRAY['val', $2], to_jsonb($3::text), true), updated_at = now()")
+        .execute(Tuple.of(ROUTES_KEY, o.umo(), o.configId())).mapEmpty();
+  }
+
+  private Future<Integer> hit(Hit o) {
+    return pool.preparedQuery("INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1)"
+            + " ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits")
+        .execute(Tuple.of(o.bucket(), o.windowStart()))
+        .map(rows -> rows.iterator().next().getInteger(0));
+  }
+
+  /** Removes windows that ended long ago; called now and then by the store verticle. */
+  public Future<Integer> pruneRateLimits(long olderThanEpochSeconds) {
+    return pool.preparedQuery("DELETE FROM rate_limits WHERE window_start < $1").execute(Tuple.of(olderThanEpochSeconds))
+        .map(rows -> rows.rowCount());
+  }
+
+  static List<String> ids(JsonArray arr) {
+    List<String> out = new ArrayList<>();
+    arr.forEach(o -> out.add(String.valueOf(o)));
+    return out;
+  }
+}
