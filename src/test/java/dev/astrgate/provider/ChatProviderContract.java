@@ -213,6 +213,17 @@ abstract class ChatProviderContract {
     })));
   }
 
+  @Test
+  void aJsonAnswerToAStreamingRequestIsDeliveredWhole(Vertx vertx, VertxTestContext tc) {
+    fake().script(FakeReply.tokens("all ", "at ", "once").reasoning("r").ignoreStream());
+    Collector c = new Collector();
+    provider(vertx).call(streaming(), c).result().onComplete(tc.succeeding(r -> tc.verify(() -> {
+      assertEquals(List.of("R:r", "T:all at once"), c.events);
+      assertEquals("all at once", r.text());
+      tc.completeNow();
+    })));
+  }
+
   // ---- keys ----
 
   @Test

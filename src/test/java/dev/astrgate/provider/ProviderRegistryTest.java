@@ -114,6 +114,12 @@ class ProviderRegistryTest {
   }
 
   @Test
+  void credentialsInApiBaseStayOutOfTheLog() {
+    assertEquals("https://***@proxy.example/v1", ProviderRegistry.withoutUserInfo("https://u:secret@proxy.example/v1"));
+    assertEquals("http://127.0.0.1:1/v1", ProviderRegistry.withoutUserInfo("http://127.0.0.1:1/v1"));
+  }
+
+  @Test
   void keysMayBeAListAStringOrBlank() {
     assertEquals(List.of("a", "b"), ProviderSettings.keys(new JsonArray().add(" a ").add("").add("b").add(3)));
     assertEquals(List.of("solo"), ProviderSettings.keys("solo"));
