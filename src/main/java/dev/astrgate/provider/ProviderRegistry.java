@@ -79,7 +79,8 @@ public final class ProviderRegistry {
         Dialect dialect = settings.type().equals(AnthropicDialect.TYPE) ? new AnthropicDialect() : new OpenAiDialect();
         providers.put(settings.id(), new HttpChatProvider(vertx, web, settings, dialect));
         LOG.info("provider ready id={} type={} model={} api_base={} keys={} timeout_ms={}", settings.id(),
-            settings.type(), settings.model(), settings.apiBase(), settings.keys().size(), settings.timeoutMs());
+            settings.type(), settings.model(), withoutUserInfo(settings.apiBase()), settings.keys().size(),
+            settings.timeoutMs());
       } catch (IllegalArgumentException e) {
         LOG.warn("provider skipped id={} reason={}", id, e.getMessage());
       }
@@ -115,6 +116,11 @@ public final class ProviderRegistry {
   /** Closes the shared HTTP client; calls still running fail. */
   public void close() {
     web.close();
+  }
+
+  /** An api_base may carry credentials (https://user:pass@host); they stay out of the log. */
+  static String withoutUserInfo(String url) {
+    return url.replaceFirst("//[^/@]*@", "//***@");
   }
 
   private static List<JsonObject> objects(Object value) {

@@ -36,8 +36,9 @@ final class UpstreamClient {
   private static void intercept(HttpContext<?> hc) {
     if (hc.request().bodyCodec() instanceof UpstreamCall.Attempt attempt) {
       if (hc.phase() == ClientPhase.SEND_REQUEST && !attempt.onSend(hc.clientRequest())) {
-        // Cancelled while the connection was being set up: the request is never written.
-        hc.clientRequest().reset();
+        // Cancelled while the connection was being set up: the request is never written. The handler keeps
+        // Vert.x from logging the reset as an unhandled error.
+        hc.clientRequest().exceptionHandler(e -> { }).reset();
         hc.fail(ProviderException.cancelled());
         return;
       }

@@ -251,7 +251,7 @@ public abstract class FakeLlm {
     if (reply.fault == FakeReply.Fault.HANG_BEFORE_HEADERS) {
       return;
     }
-    boolean stream = Boolean.TRUE.equals(body.getValue("stream"));
+    boolean stream = Boolean.TRUE.equals(body.getValue("stream")) && !reply.ignoreStream;
     if (stream) {
       res.setChunked(true)
           .putHeader("content-type", "text/event-stream; charset=utf-8")

@@ -41,6 +41,7 @@ public final class FakeReply {
   int splitBytes;
   String finishReason;
   boolean omitEndMarker;
+  boolean ignoreStream;
 
   public static FakeReply tokens(String... tokens) {
     FakeReply r = new FakeReply();
@@ -146,6 +147,12 @@ public final class FakeReply {
     return this;
   }
 
+  /** Answer with the non-streaming JSON even when the request asked for a stream (as some servers do). */
+  public FakeReply ignoreStream() {
+    ignoreStream = true;
+    return this;
+  }
+
   /** The full text the tokens make. */
   public String text() {
     return String.join("", tokens);
@@ -179,6 +186,7 @@ public final class FakeReply {
     r.splitBytes = splitBytes;
     r.finishReason = finishReason;
     r.omitEndMarker = omitEndMarker;
+    r.ignoreStream = ignoreStream;
     return r;
   }
 

@@ -97,8 +97,12 @@ abstract class ChatProviderContract {
   }
 
   /** Asserts that the connection carrying {@code req} is closed by the client within 1 s of {@code sinceMillis}. */
-  protected static Future<Long> closedWithinOneSecond(VertxTestContext tc, RecordedRequest req, long sinceMillis) {
+  protected static Future<Long> closedWithinOneSecond(Vertx vertx, VertxTestContext tc, RecordedRequest req,
+      long sinceMillis) {
+    // Fail fast instead of waiting for the test timeout when the close never comes.
+    long guard = vertx.setTimer(1500, t -> tc.failNow("the fake saw no client close within 1.5 s"));
     return req.clientClosed().onComplete(ar -> tc.verify(() -> {
+      vertx.cancelTimer(guard);
       assertTrue(ar.succeeded(), () -> "connection not closed by the client: " + ar.cause());
       long after = ar.result() - sinceMillis;
       assertTrue(after < 1000, "the fake saw the connection closed only after " + after + " ms");
@@ -209,6 +213,17 @@ abstract class ChatProviderContract {
     })));
   }
 
+  @Test
+  void aJsonAnswerToAStreamingRequestIsDeliveredWhole(Vertx vertx, VertxTestContext tc) {
+    fake().script(FakeReply.tokens("all ", "at ", "once").reasoning("r").ignoreStream());
+    Collector c = new Collector();
+    provider(vertx).call(streaming(), c).result().onComplete(tc.succeeding(r -> tc.verify(() -> {
+      assertEquals(List.of("R:r", "T:all at once"), c.events);
+      assertEquals("all at once", r.text());
+      tc.completeNow();
+    })));
+  }
+
   // ---- keys ----
 
   @Test
@@ -311,7 +326,7 @@ abstract class ChatProviderContract {
       assertEquals("APITimeoutError", e.errorType());
       long took = System.currentTimeMillis() - start;
       assertTrue(took >= 400 && took < 2000, "timed out after " + took + " ms");
-      closedWithinOneSecond(tc, fake().lastRequest(), System.currentTimeMillis()).onSuccess(t -> closed.flag());
+      closedWithinOneSecond(vertx, tc, fake().lastRequest(), System.currentTimeMillis()).onSuccess(t -> closed.flag());
       failed.flag();
     }));
   }
@@ -330,7 +345,7 @@ abstract class ChatProviderContract {
       assertEquals(List.of("a", "b"), c.text);
       long took = System.currentTimeMillis() - start;
       assertTrue(took >= 400 && took < 2000, "timed out after " + took + " ms");
-      closedWithinOneSecond(tc, fake().lastRequest(), System.currentTimeMillis()).onSuccess(t -> closed.flag());
+      closedWithinOneSecond(vertx, tc, fake().lastRequest(), System.currentTimeMillis()).onSuccess(t -> closed.flag());
       failed.flag();
     }));
   }
@@ -377,7 +392,7 @@ abstract class ChatProviderContract {
       ProviderException e = (ProviderException) ar.cause();
       assertEquals("MalformedResponseError", e.errorType());
       assertEquals(List.of("a"), c.text);
-      closedWithinOneSecond(tc, fake().lastRequest(), System.currentTimeMillis()).onSuccess(t -> closed.flag());
+      closedWithinOneSecond(vertx, tc, fake().lastRequest(), System.currentTimeMillis()).onSuccess(t -> closed.flag());
       failed.flag();
     }));
   }
@@ -415,7 +430,7 @@ abstract class ChatProviderContract {
     fake().awaitRequest(0).onComplete(tc.succeeding(req -> {
       long at = System.currentTimeMillis();
       call.cancel();
-      closedWithinOneSecond(tc, req, at).onSuccess(t -> closed.flag());
+      closedWithinOneSecond(vertx, tc, req, at).onSuccess(t -> closed.flag());
       call.result().onComplete(ar -> tc.verify(() -> {
         assertEquals(ProviderException.Kind.CANCELLED, ((ProviderException) ar.cause()).kind());
         cancelled.flag();
@@ -440,7 +455,7 @@ abstract class ChatProviderContract {
     Checkpoint cancelled = tc.checkpoint();
     call.result().onComplete(ar -> tc.verify(() -> {
       assertEquals(ProviderException.Kind.CANCELLED, ((ProviderException) ar.cause()).kind());
-      closedWithinOneSecond(tc, fake().lastRequest(), cancelledAt.get()).onSuccess(t -> {
+      closedWithinOneSecond(vertx, tc, fake().lastRequest(), cancelledAt.get()).onSuccess(t -> {
         // Tokens kept coming every 20 ms until the close; none may reach the listener after cancel.
         tc.verify(() -> assertEquals(3, c.text.size()));
         closed.flag();
@@ -459,7 +474,7 @@ abstract class ChatProviderContract {
     fake().awaitRequest(0).onComplete(tc.succeeding(req -> vertx.setTimer(100, t -> {
       long at = System.currentTimeMillis();
       call.cancel();
-      closedWithinOneSecond(tc, req, at).onSuccess(x -> closed.flag());
+      closedWithinOneSecond(vertx, tc, req, at).onSuccess(x -> closed.flag());
       call.result().onComplete(ar -> tc.verify(() -> {
         assertEquals("CancelledError", ((ProviderException) ar.cause()).errorType());
         cancelled.flag();
@@ -475,7 +490,7 @@ abstract class ChatProviderContract {
     fake().awaitRequest(0).onComplete(tc.succeeding(req -> vertx.setTimer(100, t -> {
       long at = System.currentTimeMillis();
       call.cancel();
-      closedWithinOneSecond(tc, req, at).onSuccess(x -> closed.flag());
+      closedWithinOneSecond(vertx, tc, req, at).onSuccess(x -> closed.flag());
     })));
   }
 
