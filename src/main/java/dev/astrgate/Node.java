@@ -1,6 +1,7 @@
 package dev.astrgate;
 
 import dev.astrgate.auth.KeyCache;
+import dev.astrgate.chat.ChatVerticle;
 import dev.astrgate.cluster.Addresses;
 import dev.astrgate.cluster.ClusterSupport;
 import dev.astrgate.cluster.LocalCodec;
@@ -90,6 +91,8 @@ public final class Node {
           revocations = new KeyRevocationListener(vertx, database.connectOptions());
           return revocations.start();
         })
+        .compose(v -> vertx.deployVerticle(() -> new ChatVerticle(confs),
+            new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))))
         .compose(v -> vertx.deployVerticle(() -> new ApiVerticle(settings, keyCache, ready::get),
             new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))))
         .map(id -> {

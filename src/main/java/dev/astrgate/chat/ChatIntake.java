@@ -60,12 +60,13 @@ public final class ChatIntake {
     String umo = ChatTurn.webchatUmo(username, sid);
 
     Future<String> owner = generated ? Future.succeededFuture(null) : store.chat(new ChatOps.SessionOwner(sid));
-    return owner.compose(creator -> {
+    Future<JsonArray> built = owner.compose(creator -> {
       if (creator != null && !creator.equals(username)) {
         return Future.failedFuture(new TurnRejected(409, "session_id belongs to another username"));
       }
       return parts(body.getValue("message"));
-    }).compose(parts -> {
+    });
+    return built.compose(parts -> {
       if (!hasContent(parts)) {
         return Future.failedFuture(new TurnRejected(400, "Message content is empty (reply only is not allowed)"));
       }
@@ -74,12 +75,28 @@ public final class ChatIntake {
           : store.chat(new ChatOps.LoadRoutes()).map(routes -> ConfigRoutes.match(routes, umo, confs));
       return configId.map(cid -> new ChatTurn(username, sid, umo, UUID.randomUUID().toString(), parts,
           selectedProvider == null ? null : pyStr(selectedProvider), selectedModel == null ? null : pyStr(selectedModel),
-          streamingOverride, cid, routeUpdate, creator(generated)));
-    }).recover(err -> err instanceof TurnRejected ? Future.failedFuture(err) : Future.failedFuture(err));
+          streamingOverride, cid, routeUpdate, owner.result() == null));
+    });
   }
 
-  private static boolean creator(boolean generated) {
-    return generated;
+  /**
+   * The writes that follow a valid request, before the stream starts: the session row (a racing creator still
+   * gets 409), the config route, and the user turn in history.
+   */
+  public Future<ChatTurn> commit(ChatTurn turn) {
+    return store.chat(new ChatOps.EnsureSession(turn.sessionId(), turn.username(), "webchat"))
+        .compose(creator -> {
+          if (!turn.username().equals(creator)) {
+            return Future.failedFuture(new TurnRejected(409, "session_id belongs to another username"));
+          }
+          if (turn.routeUpdate() == null) {
+            return Future.succeededFuture();
+          }
+          return store.chat(new ChatOps.SetRoute(turn.umo(), "default".equals(turn.routeUpdate()) ? null : turn.routeUpdate()));
+        })
+        .compose(v -> store.chat(new ChatOps.AppendHistory("webchat", turn.sessionId(), turn.username(),
+            new JsonObject().put("type", "user").put("message", turn.parts()))))
+        .map(saved -> turn);
   }
 
   /** {@code session_id} wins even when null or empty; stripped; empty means "make one". */

@@ -1,6 +1,8 @@
 package dev.astrgate.http;
 
 import dev.astrgate.auth.KeyCache;
+import dev.astrgate.chat.ChatIntake;
+import dev.astrgate.chat.TurnRejected;
 import dev.astrgate.store.StoreClient;
 import dev.astrgate.store.StoreUnavailableException;
 import io.vertx.core.Future;
@@ -81,12 +83,13 @@ public final class ApiVerticle extends VerticleBase {
     InfoRoutes info = new InfoRoutes(settings.confs());
     SessionRoutes sessions = new SessionRoutes(store);
     FileRoutes files = new FileRoutes(store, settings.options().uploadMaxBytes());
+    ChatRoutes chat = new ChatRoutes(vertx, new ChatIntake(store, settings.confs()), store, settings.options().sseHeartbeatSeconds());
     Map<String, Handler<RoutingContext>> handlers = Map.of(
         Contract.operationId("get", "/api/v1/im/bots"), info::bots,
         Contract.operationId("get", "/api/v1/configs"), info::configs,
         Contract.operationId("get", "/api/v1/chat/sessions"), sessions::list,
         Contract.operationId("post", "/api/v1/file"), files::upload,
-        Contract.operationId("post", "/api/v1/chat"), ctx -> notYet(ctx, "POST /api/v1/chat"),
+        Contract.operationId("post", "/api/v1/chat"), chat::chat,
         Contract.operationId("post", "/api/v1/im/message"), ctx -> notYet(ctx, "POST /api/v1/im/message"));
     for (OpenAPIRoute route : builder.getRoutes()) {
       Handler<RoutingContext> h = handlers.get(route.getOperation().getOperationId());
@@ -143,6 +146,8 @@ public final class ApiVerticle extends VerticleBase {
     Throwable f = ctx.failure();
     if (f instanceof ApiError e) {
       Responses.error(ctx, e.status(), e.getMessage());
+    } else if (f instanceof TurnRejected r) {
+      Responses.error(ctx, r.status(), r.getMessage());
     } else if (f instanceof StoreUnavailableException) {
       Responses.error(ctx, 503, "Storage unavailable, please retry shortly");
     } else if (f instanceof HttpException he && he.getStatusCode() < 500) {

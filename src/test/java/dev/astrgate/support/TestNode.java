@@ -40,10 +40,18 @@ public final class TestNode implements AutoCloseable {
 
   /** Starts a node against the shared test database unless {@code env} says otherwise. */
   public static TestNode start(Map<String, String> extraEnv, JsonObject conf) {
+    return start(extraEnv, conf, Map.of());
+  }
+
+  /** {@code extraConfs} become extra config files {@code <id>.json} next to the default. */
+  public static TestNode start(Map<String, String> extraEnv, JsonObject conf, Map<String, JsonObject> extraConfs) {
     try {
       Path dir = Files.createTempDirectory("astrgate-node");
       Path confDir = Files.createDirectories(dir.resolve("conf"));
       Files.writeString(confDir.resolve("default.json"), conf.encodePrettily());
+      for (Map.Entry<String, JsonObject> e : extraConfs.entrySet()) {
+        Files.writeString(confDir.resolve(e.getKey() + ".json"), e.getValue().encodePrettily());
+      }
       Map<String, String> env = new HashMap<>();
       env.put("ASTRGATE_PORT", Integer.toString(freePort()));
       env.put("ASTRGATE_HOST", "127.0.0.1");

@@ -1,0 +1,45 @@
+package dev.astrgate.chat;
+
+import dev.astrgate.cluster.Addresses;
+import dev.astrgate.config.ConfFile;
+import dev.astrgate.config.ConfSet;
+import dev.astrgate.provider.ProviderRegistry;
+import dev.astrgate.store.StoreClient;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Runs chat turns for this node: one provider registry per config, turns handed over by the HTTP layer. */
+public final class ChatVerticle extends VerticleBase {
+  private final ConfSet confs;
+  private final Map<String, ProviderRegistry> providers = new HashMap<>();
+  private MessageConsumer<TurnRequest> turns;
+
+  /** A validated turn and the sink its events go to; local-only. */
+  public record TurnRequest(ChatTurn turn, TurnSink sink) {
+  }
+
+  public ChatVerticle(ConfSet confs) {
+    this.confs = confs;
+  }
+
+  @Override
+  public Future<?> start() {
+    Map<String, ChatSettings> settings = new HashMap<>();
+    for (ConfFile c : confs.all()) {
+      settings.put(c.id(), ChatSettings.from(c.json()));
+      providers.put(c.id(), ProviderRegistry.fromConfig(vertx, c.json()));
+    }
+    TurnRunner runner = new TurnRunner(vertx, new StoreClient(vertx), settings, providers);
+    turns = vertx.eventBus().localConsumer(Addresses.CHAT_TURN, msg -> runner.run(msg.body().turn(), msg.body().sink()));
+    return turns.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    providers.values().forEach(ProviderRegistry::close);
+    return turns == null ? Future.succeededFuture() : turns.unregister();
+  }
+}

@@ -1,0 +1,88 @@
+package dev.astrgate.http;
+
+import dev.astrgate.chat.ChatIntake;
+import dev.astrgate.chat.ChatTurn;
+import dev.astrgate.chat.ChatVerticle;
+import dev.astrgate.chat.SseEvents;
+import dev.astrgate.cluster.Addresses;
+import dev.astrgate.store.ChatOps;
+import dev.astrgate.store.StoreClient;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** POST /api/v1/chat: validate and persist the user turn, then stream the turn's events as SSE. */
+final class ChatRoutes {
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private final Vertx vertx;
+  private final ChatIntake intake;
+  private final StoreClient store;
+  private final int heartbeatSeconds;
+
+  ChatRoutes(Vertx vertx, ChatIntake intake, StoreClient store, int heartbeatSeconds) {
+    this.vertx = vertx;
+    this.intake = intake;
+    this.store = store;
+    this.heartbeatSeconds = heartbeatSeconds;
+  }
+
+  void chat(RoutingContext ctx) {
+    JsonObject body = JsonBodies.object(ctx);
+    String username = ChatIntake.username(body);
+    AuthHandler.checkUsername(ctx, username);
+    intake.validate(body, username).compose(intake::commit).onSuccess(turn -> stream(ctx, turn)).onFailure(ctx::fail);
+  }
+
+  private void stream(RoutingContext ctx, ChatTurn turn) {
+    SseResponse sse = new SseResponse(vertx, ctx.response(), heartbeatSeconds);
+    sse.open();
+    MessageConsumer<JsonObject> push = vertx.eventBus().consumer(Addresses.WEBCHAT_SESSION_PREFIX + turn.sessionId(),
+        msg -> pushInto(sse, turn, msg.body()).onComplete(ar -> {
+          if (ar.succeeded()) {
+            msg.reply(new JsonObject().put("delivered", true));
+          } else {
+            msg.fail(503, ar.cause().getMessage());
+          }
+        }));
+    ctx.response().endHandler(v -> push.unregister());
+    ctx.response().closeHandler(v -> push.unregister());
+    vertx.eventBus().send(Addresses.CHAT_TURN, new ChatVerticle.TurnRequest(turn, sse), LOCAL);
+  }
+
+  /** A proactive message for this session, shown live in the open stream and kept in history (Part A.9). */
+  private io.vertx.core.Future<Void> pushInto(SseResponse sse, ChatTurn turn, JsonObject pushed) {
+    if (sse.isClosed()) {
+      return io.vertx.core.Future.failedFuture("stream closed");
+    }
+    JsonArray parts = pushed.getJsonArray("message", new JsonArray());
+    String lastText = "";
+    for (Object o : parts) {
+      JsonObject p = (JsonObject) o;
+      String type = p.getString("type", "plain");
+      if (type.equals("plain")) {
+        lastText = p.getString("text", "");
+        sse.send(SseEvents.plain(lastText, true, null, turn.messageId()));
+      } else {
+        String tag = switch (type) {
+          case "image" -> "[IMAGE]";
+          case "record" -> "[RECORD]";
+          default -> "[FILE]";
+        };
+        sse.send(new JsonObject().put("type", type.equals("image") || type.equals("record") ? type : "file")
+            .put("data", tag + p.getString("filename", p.getString("attachment_id", ""))).put("streaming", true)
+            .put("message_id", turn.messageId()));
+      }
+    }
+    sse.send(SseEvents.pushedComplete(lastText, turn.messageId()));
+    return store.chat(new ChatOps.AppendHistory("webchat", turn.sessionId(), "bot",
+            new JsonObject().put("type", "bot").put("message", parts)))
+        .map(saved -> {
+          sse.send(SseEvents.messageSaved(saved.id(), saved.createdAt()));
+          return null;
+        });
+  }
+}
