@@ -52,7 +52,7 @@ class ChatStreamTest {
     anthropic = TestNode.await(FakeAnthropic.start(vertx));
     JsonObject claude = conf(openai.baseUrl(), anthropic.baseUrl(), 4).put("name", "Claude config");
     claude.getJsonObject("provider_settings").put("default_provider_id", "claude");
-    node = TestNode.start(Map.of(), conf(openai.baseUrl(), anthropic.baseUrl(), 4), Map.of("claude", claude));
+    node = TestNode.start(Map.of("ASTRGATE_SSE_HEARTBEAT_SECONDS", "1"), conf(openai.baseUrl(), anthropic.baseUrl(), 4), Map.of("claude", claude));
     sse = new SseClient(vertx, node.port());
     key = node.createKey();
   }
@@ -360,9 +360,70 @@ class ChatStreamTest {
 
   @Test
   void heartbeatCommentsFillSilence() {
-    openai.script(FakeReply.tokens("slow").delayMs(1500));
-    // heartbeat_seconds defaults to 5 in production; this node inherits the default, so use the upstream-style check:
+    openai.script(FakeReply.tokens("slow", "er").delayMs(2200));
     SseClient.Result r = TestNode.await(sse.post(key, body(sid(), "q")));
+    assertTrue(r.raw().contains("\n\n: heartbeat\n\n"), r.raw());
     assertEquals("end", r.types().get(r.types().size() - 1));
+    assertEquals("slower", r.first("complete").getString("data"));
+  }
+
+  @Test
+  void cancelMidStreamClosesUpstreamAndSavesPartial() {
+    openai.script(FakeReply.tokens("one ", "two ", "three ", "four ", "five").delayMs(200));
+    String s = sid();
+    long[] hungUp = {0};
+    sse.post(key, body(s, "q"), (ev, req) -> {
+      if ("plain".equals(ev.getString("type")) && hungUp[0] == 0) {
+        hungUp[0] = System.currentTimeMillis();
+        req.connection().close();
+      }
+    });
+    RecordedRequest up = TestNode.await(openai.awaitRequest(0));
+    long closed = TestNode.await(up.clientClosed());
+    assertTrue(closed - hungUp[0] < 1000, "upstream closed " + (closed - hungUp[0]) + " ms after the client left");
+    JsonObject bot = awaitBot(s);
+    assertEquals(true, bot.getBoolean("interrupted"));
+    assertTrue(bot.getJsonArray("message").getJsonObject(0).getString("text").startsWith("one"), bot.encode());
+  }
+
+  @Test
+  void cancelBeforeFirstTokenClosesUpstream() {
+    openai.script(FakeReply.tokens("never").hangBeforeHeaders());
+    assertClosedAfterHangUp(true);
+  }
+
+  @Test
+  void cancelWhileWaitingForNonStreamingAnswerClosesUpstream() {
+    openai.script(FakeReply.tokens("never").hangAfterHeaders());
+    assertClosedAfterHangUp(false);
+  }
+
+  private void assertClosedAfterHangUp(boolean streaming) {
+    String s = sid();
+    io.vertx.core.http.HttpClientRequest[] request = {null};
+    sse.post(key, body(s, "q").put("enable_streaming", streaming), (ev, req) -> request[0] = req);
+    RecordedRequest up = TestNode.await(openai.awaitRequest(0));
+    // The session_id event has arrived by the time the upstream request was made.
+    long deadline = System.currentTimeMillis() + 2000;
+    while (request[0] == null && System.currentTimeMillis() < deadline) {
+      TestNode.await(node.node().vertx().timer(20));
+    }
+    assertNotNull(request[0], "the stream started");
+    long hungUp = System.currentTimeMillis();
+    request[0].connection().close();
+    long closed = TestNode.await(up.clientClosed());
+    assertTrue(closed - hungUp < 1000, "upstream closed " + (closed - hungUp) + " ms after the client left");
+    assertEquals(true, awaitBot(s).getBoolean("interrupted"));
+  }
+
+  private static JsonObject awaitBot(String s) {
+    long deadline = System.currentTimeMillis() + 5000;
+    List<Row> rows = history(s);
+    while (rows.size() < 2 && System.currentTimeMillis() < deadline) {
+      TestNode.await(node.node().vertx().timer(50));
+      rows = history(s);
+    }
+    assertEquals(2, rows.size(), "user turn and interrupted bot turn");
+    return (JsonObject) rows.get(1).getValue("content");
   }
 }
