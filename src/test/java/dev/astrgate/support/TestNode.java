@@ -60,7 +60,7 @@ public final class TestNode implements AutoCloseable {
       env.put("ASTRGATE_DATABASE_URL", TestDatabase.url());
       env.put("ASTRGATE_HTTP_INSTANCES", "2");
       env.put("ASTRGATE_DB_POOL_SIZE", "8");
-      env.put("ASTRGATE_NODE_NAME", "test-node");
+      env.put("ASTRGATE_NODE_NAME", "test-node-" + env.get("ASTRGATE_PORT"));
       env.put("ASTRGATE_SHUTDOWN_GRACE_SECONDS", "2");
       env.putAll(extraEnv);
       env.values().removeIf(v -> v == null);

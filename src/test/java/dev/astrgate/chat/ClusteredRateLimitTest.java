@@ -1,0 +1,64 @@
+package dev.astrgate.chat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.astrgate.fakes.FakeOpenAi;
+import dev.astrgate.fakes.FakeReply;
+import dev.astrgate.support.SseClient;
+import dev.astrgate.support.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The per-session rate limit is one budget for the whole cluster, not one per node (Part A.10). */
+@ExtendWith(VertxExtension.class)
+class ClusteredRateLimitTest {
+
+  @Test
+  @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
+  void limitHoldsAcrossTwoClusteredNodes(Vertx vertx) {
+    FakeOpenAi openai = TestNode.await(FakeOpenAi.start(vertx));
+    openai.script(FakeReply.tokens("ok"));
+    JsonObject conf = ChatStreamTest.conf(openai.baseUrl(), openai.baseUrl(), -1);
+    conf.getJsonObject("platform_settings").put("rate_limit", new JsonObject().put("count", 3).put("time", 3600)
+        .put("strategy", "discard"));
+    Map<String, String> cluster = Map.of("ASTRGATE_CLUSTER", "true", "ASTRGATE_CLUSTER_CONFIG", "cluster.xml",
+        "ASTRGATE_CLUSTER_MEMBERS", "127.0.0.1");
+    TestNode a = TestNode.start(cluster, conf);
+    TestNode b = TestNode.start(cluster, conf);
+    try {
+      String key = a.createKey();
+      SseClient viaA = new SseClient(vertx, a.port());
+      SseClient viaB = new SseClient(vertx, b.port());
+      String s = "rl-" + UUID.randomUUID();
+      JsonObject body = new JsonObject().put("username", "alice").put("session_id", s).put("message", "hi");
+      List<SseClient.Result> results = List.of(
+          TestNode.await(viaA.post(key, body)),
+          TestNode.await(viaB.post(key, body)),
+          TestNode.await(viaA.post(key, body)),
+          TestNode.await(viaB.post(key, body)),
+          TestNode.await(viaA.post(key, body)));
+      for (int i = 0; i < 3; i++) {
+        assertEquals("ok", results.get(i).first("complete").getString("data"), "turn " + i);
+      }
+      for (int i = 3; i < 5; i++) {
+        SseClient.Result r = results.get(i);
+        assertEquals(List.of("session_id", "plain", "end"), r.types(), "turn " + i);
+        assertTrue(r.events().get(1).getString("data").startsWith("Rate limit exceeded"), r.raw());
+      }
+      assertEquals(3, openai.requests().size(), "discarded turns never reach the LLM");
+    } finally {
+      b.close();
+      a.close();
+      openai.close();
+    }
+  }
+}
