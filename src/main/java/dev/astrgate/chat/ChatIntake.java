@@ -73,7 +73,7 @@ public final class ChatIntake {
       Future<String> configId = routeUpdate != null
           ? Future.succeededFuture(routeUpdate)
           : store.chat(new ChatOps.LoadRoutes()).map(routes -> ConfigRoutes.match(routes, umo, confs));
-      return configId.map(cid -> new ChatTurn(username, sid, umo, UUID.randomUUID().toString(), parts,
+      return configId.map(cid -> new ChatTurn("webchat", username, sid, umo, UUID.randomUUID().toString(), parts,
           selectedProvider == null ? null : pyStr(selectedProvider), selectedModel == null ? null : pyStr(selectedModel),
           streamingOverride, cid, routeUpdate, owner.result() == null));
     });

@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonObject;
 
 /** The parts of one AstrBot config the chat pipeline reads, with upstream's defaults. */
 record ChatSettings(boolean streaming, boolean displayReasoning, int maxContextLength, int dequeueContextLength,
-                    boolean generateTitle, String systemPrompt, int rateLimitCount, int rateLimitSeconds,
+                    boolean generateTitle, String systemPrompt, String personaPrompt, int rateLimitCount, int rateLimitSeconds,
                     boolean rateLimitDiscard) {
 
   static final String DEFAULT_WEBCHAT_PROMPT =
@@ -20,13 +20,18 @@ record ChatSettings(boolean streaming, boolean displayReasoning, int maxContextL
         integer(ps.getValue("max_context_length"), -1),
         Math.max(1, integer(ps.getValue("dequeue_context_length"), 1)),
         bool(ps.getValue("generate_session_title"), true),
+        orDefault(persona(conf, ps)),
         persona(conf, ps),
         integer(rl.getValue("count"), 30),
         Math.max(1, integer(rl.getValue("time"), 60)),
         "discard".equals(rl.getString("strategy")));
   }
 
-  /** The default persona's prompt, else the built-in web chat prompt (upstream appends its own for webchat). */
+  private static String orDefault(String persona) {
+    return persona == null ? DEFAULT_WEBCHAT_PROMPT : persona;
+  }
+
+  /** The default persona's prompt, or null; webchat falls back to a built-in prompt as upstream does. */
   private static String persona(JsonObject conf, JsonObject ps) {
     Object name = ps.getValue("default_personality");
     JsonArray personas = conf.getJsonArray("persona", new JsonArray());
@@ -35,7 +40,7 @@ record ChatSettings(boolean streaming, boolean displayReasoning, int maxContextL
         return s;
       }
     }
-    return DEFAULT_WEBCHAT_PROMPT;
+    return null;
   }
 
   private static boolean bool(Object v, boolean def) {

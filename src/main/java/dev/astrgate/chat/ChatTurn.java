@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonArray;
  * route ({@code null}: leave it, {@code "default"}: remove it, else set it).
  */
 public record ChatTurn(
+    String platformId,
     String username,
     String sessionId,
     String umo,
@@ -19,6 +20,10 @@ public record ChatTurn(
     String configId,
     String routeUpdate,
     boolean newSession) {
+
+  public boolean webchat() {
+    return "webchat".equals(platformId);
+  }
 
   /** Webchat's UMO: upstream keys the LLM context by user and session. */
   public static String webchatUmo(String username, String sessionId) {

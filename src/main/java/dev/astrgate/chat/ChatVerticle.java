@@ -8,6 +8,7 @@ import dev.astrgate.store.StoreClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -16,6 +17,7 @@ public final class ChatVerticle extends VerticleBase {
   private final ConfSet confs;
   private final Map<String, ProviderRegistry> providers = new HashMap<>();
   private MessageConsumer<TurnRequest> turns;
+  private MessageConsumer<JsonObject> inbound;
 
   /** A validated turn and the sink its events go to; local-only. */
   public record TurnRequest(ChatTurn turn, TurnSink sink) {
@@ -32,14 +34,20 @@ public final class ChatVerticle extends VerticleBase {
       settings.put(c.id(), ChatSettings.from(c.json()));
       providers.put(c.id(), ProviderRegistry.fromConfig(vertx, c.json()));
     }
-    TurnRunner runner = new TurnRunner(vertx, new StoreClient(vertx), settings, providers);
+    StoreClient store = new StoreClient(vertx);
+    TurnRunner runner = new TurnRunner(vertx, store, settings, providers);
+    InboundTurns platforms = new InboundTurns(store, runner);
     turns = vertx.eventBus().localConsumer(Addresses.CHAT_TURN, msg -> runner.run(msg.body().turn(), msg.body().sink()));
-    return turns.completion();
+    // Adapters ask the pipeline of their own node; the answer goes back through the adapter.
+    inbound = vertx.eventBus().localConsumer(Addresses.CHAT_INBOUND, msg -> platforms.handle(msg.body())
+        .onSuccess(msg::reply)
+        .onFailure(err -> msg.fail(500, String.valueOf(err.getMessage()))));
+    return Future.all(turns.completion(), inbound.completion());
   }
 
   @Override
   public Future<?> stop() {
     providers.values().forEach(ProviderRegistry::close);
-    return turns == null ? Future.succeededFuture() : turns.unregister();
+    return turns == null ? Future.succeededFuture() : Future.all(turns.unregister(), inbound.unregister());
   }
 }

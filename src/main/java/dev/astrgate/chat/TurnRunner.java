@@ -114,7 +114,7 @@ final class TurnRunner {
     }
     long now = System.currentTimeMillis() / 1000;
     long window = now - now % s.rateLimitSeconds();
-    return store.chat(new ChatOps.Hit("webchat!" + t.req.sessionId(), window)).compose(hits -> {
+    return store.chat(new ChatOps.Hit(t.req.umo(), window)).compose(hits -> {
       if (hits <= s.rateLimitCount()) {
         return Future.succeededFuture(true);
       }
@@ -167,8 +167,9 @@ final class TurnRunner {
       JsonArray past = history.result() == null ? new JsonArray() : history.result().messages();
       JsonArray context = ContentBuilder.trim(past, t.settings.maxContextLength(), t.settings.dequeueContextLength());
       JsonArray messages = new JsonArray();
-      if (t.settings.systemPrompt() != null && !t.settings.systemPrompt().isBlank()) {
-        messages.add(new JsonObject().put("role", "system").put("content", t.settings.systemPrompt()));
+      String system = t.req.webchat() ? t.settings.systemPrompt() : t.settings.personaPrompt();
+      if (system != null && !system.isBlank()) {
+        messages.add(new JsonObject().put("role", "system").put("content", system));
       }
       context.forEach(messages::add);
       messages.add(new JsonObject().put("role", "user").put("content", user.result()));
@@ -265,10 +266,10 @@ final class TurnRunner {
     JsonArray updated = context.copy()
         .add(new JsonObject().put("role", "user").put("content", ContentBuilder.textOnly(t.req.parts())))
         .add(new JsonObject().put("role", "assistant").put("content", text));
-    Future<Void> saveContext = store.chat(new ChatOps.SaveContext(t.req.umo(), "webchat", updated,
+    Future<Void> saveContext = store.chat(new ChatOps.SaveContext(t.req.umo(), t.req.platformId(), updated,
         u.inputOther() + u.inputCached() + u.output()));
     return Future.all(events, saveContext).onSuccess(v -> {
-      if (firstTurn && t.settings.generateTitle()) {
+      if (firstTurn && t.req.webchat() && t.settings.generateTitle()) {
         TitleGenerator.generate(store, p, t.req.sessionId(), ContentBuilder.textOnly(t.req.parts()));
       }
     }).mapEmpty();
@@ -305,6 +306,6 @@ final class TurnRunner {
     if (interrupted) {
       content.put("interrupted", true);
     }
-    return store.chat(new ChatOps.AppendHistory("webchat", t.req.sessionId(), "bot", content));
+    return store.chat(new ChatOps.AppendHistory(t.req.platformId(), t.req.sessionId(), "bot", content));
   }
 }
