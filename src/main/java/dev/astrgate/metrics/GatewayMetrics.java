@@ -1,0 +1,127 @@
+package dev.astrgate.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+
+/**
+ * The node's Prometheus registry and the gateway's own meters. Labels stay low-cardinality on purpose:
+ * provider ids, platform ids, outcomes and reasons, never usernames, session ids or keys.
+ */
+public final class GatewayMetrics {
+  private static final Duration[] LATENCY_BUCKETS = {
+      Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+      Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
+      Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)};
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final AtomicInteger openStreams = new AtomicInteger();
+  private final ConcurrentHashMap<String, AtomicInteger> platformConnected = new ConcurrentHashMap<>();
+
+  public GatewayMetrics(String nodeName) {
+    registry.config().commonTags("node", nodeName);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    Gauge.builder("astrgate_sse_open_streams", openStreams, AtomicInteger::get)
+        .description("SSE chat streams open on this node").register(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** One finished chat turn; outcome is ok, error, cancelled, rate_limited or no_provider. */
+  public void turn(String provider, String outcome) {
+    Counter.builder("astrgate_chat_turns").description("Chat turns by provider and outcome")
+        .tag("provider", provider).tag("outcome", outcome).register(registry).increment();
+  }
+
+  public void timeToFirstToken(String provider, long nanos) {
+    timer("astrgate_chat_time_to_first_token", "Time from the upstream request to its first token", provider)
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void turnDuration(String provider, long nanos) {
+    timer("astrgate_chat_turn_duration", "Whole chat turn, from intake to end", provider).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void tokens(String provider, long in, long out) {
+    Counter.builder("astrgate_chat_tokens").description("LLM tokens by direction").tag("provider", provider)
+        .tag("direction", "in").register(registry).increment(in);
+    Counter.builder("astrgate_chat_tokens").description("LLM tokens by direction").tag("provider", provider)
+        .tag("direction", "out").register(registry).increment(out);
+  }
+
+  public void cancellation(String provider) {
+    Counter.builder("astrgate_chat_cancellations").description("Turns whose client left; the upstream call was cancelled")
+        .tag("provider", provider).register(registry).increment();
+  }
+
+  /** kind is the provider's error type, for example APITimeoutError. */
+  public void upstreamError(String provider, String kind) {
+    Counter.builder("astrgate_chat_upstream_errors").description("Upstream LLM failures by kind")
+        .tag("provider", provider).tag("kind", kind).register(registry).increment();
+  }
+
+  public void streamOpened() {
+    openStreams.incrementAndGet();
+  }
+
+  public void streamClosed() {
+    openStreams.decrementAndGet();
+  }
+
+  /** reason is missing, invalid, scope or bound_user. */
+  public void authFailure(String reason) {
+    Counter.builder("astrgate_auth_failures").description("Refused API-key checks by reason")
+        .tag("reason", reason).register(registry).increment();
+  }
+
+  /** One proactive or reply send; outcome is ok, refused, timeout, not_found or unavailable. */
+  public void platformSend(String platform, String outcome, long nanos) {
+    Counter.builder("astrgate_platform_sends").description("Platform sends by outcome")
+        .tag("platform", platform).tag("outcome", outcome).register(registry).increment();
+    timer("astrgate_platform_send_duration", "Platform send latency", null).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Connection state of a platform whose connection this node holds (1) or lost (0). */
+  public void platformConnected(String platform, boolean connected) {
+    platformConnected.computeIfAbsent(platform, id -> {
+      AtomicInteger state = new AtomicInteger();
+      Gauge.builder("astrgate_platform_connected", state, AtomicInteger::get)
+          .description("1 while this node holds the platform's connection").tag("platform", id).register(registry);
+      return state;
+    }).set(connected ? 1 : 0);
+  }
+
+  public void clusterMembers(IntSupplier members) {
+    Gauge.builder("astrgate_cluster_members", members, s -> s.getAsInt()).description("Members of the cluster this node sees")
+        .register(registry);
+  }
+
+  public DistributionSummary summary(String name, String description) {
+    return DistributionSummary.builder(name).description(description).register(registry);
+  }
+
+  private Timer timer(String name, String description, String provider) {
+    Timer.Builder b = Timer.builder(name).description(description).serviceLevelObjectives(LATENCY_BUCKETS);
+    if (provider != null) {
+      b.tag("provider", provider);
+    }
+    return b.register(registry);
+  }
+}
