@@ -170,6 +170,10 @@ public final class InboundOwnership {
     if (!live.contains(link)) {
       return release(value);
     }
+    if (current != null && current != link) {
+      LOG.info("platform connection standby id={} node={} connection={} reason=newer connection", platformId,
+          cluster.nodeName(), current.id());
+    }
     return unregisterSends().compose(v -> {
       sends = vertx.eventBus().consumer(Addresses.platformSend(platformId), this::onSend);
       return sends.completion();
