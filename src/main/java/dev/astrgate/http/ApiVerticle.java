@@ -88,7 +88,7 @@ public final class ApiVerticle extends VerticleBase {
     InfoRoutes info = new InfoRoutes(settings.confs());
     SessionRoutes sessions = new SessionRoutes(store);
     FileRoutes files = new FileRoutes(store, settings.options().uploadMaxBytes());
-    ImRoutes im = new ImRoutes(vertx.eventBus(), store, cluster);
+    ImRoutes im = new ImRoutes(vertx, store, cluster);
     Map<String, Handler<RoutingContext>> handlers = Map.of(
         Contract.operationId("get", "/api/v1/im/bots"), info::bots,
         Contract.operationId("get", "/api/v1/configs"), info::configs,

@@ -30,15 +30,19 @@ final class ImRoutes {
   static final long SEND_TIMEOUT_MS = 45_000;
   static final long WEBCHAT_TIMEOUT_MS = 5_000;
   static final long PROBE_TIMEOUT_MS = 5_000;
+  static final int STALE_RETRIES = 12;
+  static final long STALE_RETRY_MS = 250;
 
   private final EventBus bus;
   private final StoreClient store;
   private final ClusterInfo cluster;
+  private final java.util.function.BiConsumer<Long, io.vertx.core.Promise<Void>> timer;
 
-  ImRoutes(EventBus bus, StoreClient store, ClusterInfo cluster) {
-    this.bus = bus;
+  ImRoutes(io.vertx.core.Vertx vertx, StoreClient store, ClusterInfo cluster) {
+    this.bus = vertx.eventBus();
     this.store = store;
     this.cluster = cluster;
+    this.timer = (ms, p) -> vertx.setTimer(ms, t -> p.complete());
   }
 
   void send(RoutingContext ctx) {
@@ -100,9 +104,26 @@ final class ImRoutes {
         .put("message_type", umo.messageType())
         .put("session_id", umo.sessionId())
         .put("parts", parts);
-    return bus.request(Addresses.platformSend(umo.platformId()), send, new DeliveryOptions().setSendTimeout(SEND_TIMEOUT_MS))
+    return request(Addresses.platformSend(umo.platformId()), send, SEND_TIMEOUT_MS, 0)
         .<Void>mapEmpty()
         .recover(err -> Future.failedFuture(sendError(umo.platformId(), err)));
+  }
+
+  /**
+   * A request that tolerates a member that just died: the bus may still route to its stale registration for the
+   * half second before the cluster drops it, which fails with ERROR and nothing delivered, so it is safe to retry
+   * until the registrations are current again (then the answer is the new owner, or NO_HANDLERS).
+   */
+  private Future<io.vertx.core.eventbus.Message<Object>> request(String address, Object body, long timeoutMs, int attempt) {
+    return bus.request(address, body, new DeliveryOptions().setSendTimeout(timeoutMs)).recover(err -> {
+      if (err instanceof ReplyException re && re.failureType() == io.vertx.core.eventbus.ReplyFailure.ERROR
+          && attempt < STALE_RETRIES && cluster.available()) {
+        io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+        timer.accept(STALE_RETRY_MS, later);
+        return later.future().compose(v -> request(address, body, timeoutMs, attempt + 1));
+      }
+      return Future.failedFuture(err);
+    });
   }
 
   /**
@@ -156,7 +177,7 @@ final class ImRoutes {
         .put("message_type", umo.messageType())
         .put("session_id", sid)
         .put("parts", parts);
-    return bus.request(Addresses.webchatSession(sid), push, new DeliveryOptions().setSendTimeout(WEBCHAT_TIMEOUT_MS))
+    return request(Addresses.webchatSession(sid), push, WEBCHAT_TIMEOUT_MS, 0)
         .<Void>mapEmpty()
         .recover(err -> {
           if (err instanceof ReplyException re && re.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS) {
