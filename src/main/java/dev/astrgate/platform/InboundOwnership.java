@@ -35,6 +35,9 @@ public final class InboundOwnership {
     String id();
 
     Future<JsonObject> deliver(JsonObject send);
+
+    /** The context the connection's I/O runs on; its send consumer is registered there, saving a thread hop per send. */
+    Context context();
   }
 
   private final Vertx vertx;
@@ -45,7 +48,7 @@ public final class InboundOwnership {
   private AsyncMap<String, JsonObject> map;
   private MessageConsumer<JsonObject> notices;
   private MessageConsumer<JsonObject> sends;
-  private Link current;
+  private volatile Link current;
   private JsonObject currentValue;
   private Future<Void> chain = Future.succeededFuture();
   private long timer = -1;
@@ -174,10 +177,7 @@ public final class InboundOwnership {
       LOG.info("platform connection standby id={} node={} connection={} reason=newer connection", platformId,
           cluster.nodeName(), current.id());
     }
-    return unregisterSends().compose(v -> {
-      sends = vertx.eventBus().consumer(Addresses.platformSend(platformId), this::onSend);
-      return sends.completion();
-    }).compose(v -> {
+    return unregisterSends().compose(v -> registerSends(link)).compose(v -> {
       current = link;
       currentValue = value;
       vertx.eventBus().publish(Addresses.PLATFORM_OWNERSHIP, new JsonObject().put("event", "owner")
@@ -188,6 +188,31 @@ public final class InboundOwnership {
       return map.get(key());
     }).compose(cur -> cur != null && link.id().equals(cur.getString("connection_id"))
         ? Future.succeededFuture() : yieldSends("superseded during claim"));
+  }
+
+  private Future<Void> registerSends(Link link) {
+    io.vertx.core.Promise<MessageConsumer<JsonObject>> registered = io.vertx.core.Promise.promise();
+    link.context().runOnContext(v -> {
+      MessageConsumer<JsonObject> c = vertx.eventBus().consumer(Addresses.platformSend(platformId), this::onSend);
+      c.completion().onComplete(ar -> {
+        if (ar.succeeded()) {
+          registered.complete(c);
+        } else {
+          registered.fail(ar.cause());
+        }
+      });
+    });
+    // Back on our context before touching state.
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    registered.future().onComplete(ar -> context.runOnContext(x -> {
+      if (ar.succeeded()) {
+        sends = ar.result();
+        done.complete();
+      } else {
+        done.fail(ar.cause());
+      }
+    }));
+    return done.future();
   }
 
   private Future<Void> yieldSends(String why) {

@@ -27,6 +27,7 @@ final class OneBotConnection implements InboundOwnership.Link {
 
   private final OneBotVerticle platform;
   private final Vertx vertx;
+  private final io.vertx.core.Context context;
   private final ServerWebSocket ws;
   private final String id;
   private final String selfId;
@@ -41,6 +42,7 @@ final class OneBotConnection implements InboundOwnership.Link {
   OneBotConnection(OneBotVerticle platform, Vertx vertx, ServerWebSocket ws, String id, String selfId) {
     this.platform = platform;
     this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
     this.ws = ws;
     this.id = id;
     this.selfId = selfId;
@@ -49,6 +51,11 @@ final class OneBotConnection implements InboundOwnership.Link {
   @Override
   public String id() {
     return id;
+  }
+
+  @Override
+  public io.vertx.core.Context context() {
+    return context;
   }
 
   String selfId() {
