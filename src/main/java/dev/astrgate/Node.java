@@ -50,6 +50,7 @@ public final class Node {
   private final PlatformHub platforms = new PlatformHub();
   private final List<String> platformDeployments = new ArrayList<>();
   private ClusterInfo cluster;
+  private dev.astrgate.platform.OwnerDirectory owners;
   private String apiDeployment;
   private String storeDeployment;
   private KeyRevocationListener revocations;
@@ -95,6 +96,7 @@ public final class Node {
     vertx.eventBus().localConsumer(Addresses.KEYS_CHANGED, msg -> keyCache.invalidateAll());
     ApiSettings settings = new ApiSettings(options, apiOptions, confs);
     cluster = new ClusterInfo(vertx, options.nodeName());
+    owners = new dev.astrgate.platform.OwnerDirectory(vertx);
     return vertx.deployVerticle(new StoreVerticle(database.connectOptions(), options.dbPoolSize()))
         .compose(id -> {
           storeDeployment = id;
@@ -104,8 +106,9 @@ public final class Node {
           revocations = new KeyRevocationListener(vertx, database.connectOptions());
           return revocations.start();
         })
+        .compose(v -> owners.start())
         .compose(v -> deployPlatforms(confs.defaults().json()))
-        .compose(v -> vertx.deployVerticle(() -> new ApiVerticle(settings, keyCache, ready::get, platforms, cluster),
+        .compose(v -> vertx.deployVerticle(() -> new ApiVerticle(settings, keyCache, ready::get, platforms, cluster, owners),
             new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))))
         .map(id -> {
           apiDeployment = id;
@@ -182,6 +185,7 @@ public final class Node {
     Future<Void> api = apiDeployment == null ? Future.succeededFuture() : vertx.undeploy(apiDeployment);
     api.recover(err -> Future.succeededFuture())
         .compose(v -> undeployPlatforms())
+        .compose(v -> owners == null ? Future.<Void>succeededFuture() : owners.stop())
         .compose(v -> revocations == null ? Future.<Void>succeededFuture() : revocations.stop())
         .recover(err -> Future.succeededFuture())
         .compose(v -> storeDeployment == null ? Future.<Void>succeededFuture() : vertx.undeploy(storeDeployment))

@@ -39,6 +39,14 @@ public final class Addresses {
     return "platform." + platformId + ".send";
   }
 
+  /**
+   * The same sends, addressed to one node: the owner registers it next to {@link #platformSend}, and senders use it
+   * once they know the owner, so a dead member's not yet removed registration can never be picked.
+   */
+  public static String platformSendTo(String platformId, String nodeId) {
+    return "platform." + platformId + ".send." + nodeId;
+  }
+
   /** Cluster lock name of an outbound platform's single poller. */
   public static String platformPoller(String platformId) {
     return "platform." + platformId + ".poller";

@@ -36,10 +36,12 @@ public final class ApiVerticle extends VerticleBase {
   private final BooleanSupplier ready;
   private final PlatformHub platforms;
   private final ClusterInfo cluster;
+  private final dev.astrgate.platform.OwnerDirectory owners;
   private HttpServer server;
 
   public ApiVerticle(ApiSettings settings, KeyCache keyCache, BooleanSupplier ready, PlatformHub platforms,
-                     ClusterInfo cluster) {
+                     ClusterInfo cluster, dev.astrgate.platform.OwnerDirectory owners) {
+    this.owners = owners;
     this.settings = settings;
     this.keyCache = keyCache;
     this.ready = ready;
@@ -88,7 +90,7 @@ public final class ApiVerticle extends VerticleBase {
     InfoRoutes info = new InfoRoutes(settings.confs());
     SessionRoutes sessions = new SessionRoutes(store);
     FileRoutes files = new FileRoutes(store, settings.options().uploadMaxBytes());
-    ImRoutes im = new ImRoutes(vertx, store, cluster);
+    ImRoutes im = new ImRoutes(vertx, store, cluster, owners);
     Map<String, Handler<RoutingContext>> handlers = Map.of(
         Contract.operationId("get", "/api/v1/im/bots"), info::bots,
         Contract.operationId("get", "/api/v1/configs"), info::configs,

@@ -36,12 +36,14 @@ final class ImRoutes {
   private final EventBus bus;
   private final StoreClient store;
   private final ClusterInfo cluster;
+  private final dev.astrgate.platform.OwnerDirectory owners;
   private final java.util.function.BiConsumer<Long, io.vertx.core.Promise<Void>> timer;
 
-  ImRoutes(io.vertx.core.Vertx vertx, StoreClient store, ClusterInfo cluster) {
+  ImRoutes(io.vertx.core.Vertx vertx, StoreClient store, ClusterInfo cluster, dev.astrgate.platform.OwnerDirectory owners) {
     this.bus = vertx.eventBus();
     this.store = store;
     this.cluster = cluster;
+    this.owners = owners;
     this.timer = (ms, p) -> vertx.setTimer(ms, t -> p.complete());
   }
 
@@ -104,7 +106,17 @@ final class ImRoutes {
         .put("message_type", umo.messageType())
         .put("session_id", umo.sessionId())
         .put("parts", parts);
-    return request(Addresses.platformSend(umo.platformId()), send, SEND_TIMEOUT_MS, 0)
+    String generic = Addresses.platformSend(umo.platformId());
+    return owners.address(umo.platformId()).compose(address -> request(address, send, SEND_TIMEOUT_MS, 0)
+            .recover(err -> {
+              // The owner we knew of has gone: fall back to whoever registered the platform's address.
+              if (!address.equals(generic) && err instanceof ReplyException re
+                  && re.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS) {
+                owners.forget(umo.platformId());
+                return request(generic, send, SEND_TIMEOUT_MS, 0);
+              }
+              return Future.failedFuture(err);
+            }))
         .<Void>mapEmpty()
         .recover(err -> Future.failedFuture(sendError(umo.platformId(), err)));
   }

@@ -48,6 +48,7 @@ public final class InboundOwnership {
   private AsyncMap<String, JsonObject> map;
   private MessageConsumer<JsonObject> notices;
   private MessageConsumer<JsonObject> sends;
+  private MessageConsumer<JsonObject> directSends;
   private volatile Link current;
   private JsonObject currentValue;
   private Future<Void> chain = Future.succeededFuture();
@@ -181,7 +182,8 @@ public final class InboundOwnership {
       current = link;
       currentValue = value;
       vertx.eventBus().publish(Addresses.PLATFORM_OWNERSHIP, new JsonObject().put("event", "owner")
-          .put("platform_id", platformId).put("connection_id", link.id()).put("epoch", epochOf(value)));
+          .put("platform_id", platformId).put("node_id", cluster.nodeId()).put("connection_id", link.id())
+          .put("epoch", epochOf(value)));
       LOG.info("platform connected id={} node={} connection={} epoch={}", platformId, cluster.nodeName(), link.id(),
           epochOf(value));
       // A higher epoch may have landed while the consumer registered; the map is the truth.
@@ -191,13 +193,17 @@ public final class InboundOwnership {
   }
 
   private Future<Void> registerSends(Link link) {
-    io.vertx.core.Promise<MessageConsumer<JsonObject>> registered = io.vertx.core.Promise.promise();
+    io.vertx.core.Promise<List<MessageConsumer<JsonObject>>> registered = io.vertx.core.Promise.promise();
     link.context().runOnContext(v -> {
       MessageConsumer<JsonObject> c = vertx.eventBus().consumer(Addresses.platformSend(platformId), this::onSend);
-      c.completion().onComplete(ar -> {
+      MessageConsumer<JsonObject> d = vertx.eventBus().consumer(Addresses.platformSendTo(platformId, cluster.nodeId()),
+          this::onSend);
+      Future.all(c.completion(), d.completion()).onComplete(ar -> {
         if (ar.succeeded()) {
-          registered.complete(c);
+          registered.complete(List.of(c, d));
         } else {
+          c.unregister();
+          d.unregister();
           registered.fail(ar.cause());
         }
       });
@@ -206,7 +212,8 @@ public final class InboundOwnership {
     io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
     registered.future().onComplete(ar -> context.runOnContext(x -> {
       if (ar.succeeded()) {
-        sends = ar.result();
+        sends = ar.result().get(0);
+        directSends = ar.result().get(1);
         done.complete();
       } else {
         done.fail(ar.cause());
@@ -228,8 +235,11 @@ public final class InboundOwnership {
 
   private Future<Void> unregisterSends() {
     MessageConsumer<JsonObject> c = sends;
+    MessageConsumer<JsonObject> d = directSends;
     sends = null;
-    return c == null ? Future.succeededFuture() : c.unregister();
+    directSends = null;
+    return Future.join(c == null ? Future.succeededFuture() : c.unregister(),
+        d == null ? Future.succeededFuture() : d.unregister()).mapEmpty();
   }
 
   private Future<Void> onClosed(Link link) {
@@ -250,8 +260,8 @@ public final class InboundOwnership {
       LOG.info("platform disconnected id={} node={} connection={} epoch={} entry_removed={}", platformId,
           cluster.nodeName(), value.getString("connection_id"), epochOf(value), removed);
       if (removed) {
-        vertx.eventBus().publish(Addresses.PLATFORM_OWNERSHIP,
-            new JsonObject().put("event", "vacant").put("platform_id", platformId));
+        vertx.eventBus().publish(Addresses.PLATFORM_OWNERSHIP, new JsonObject().put("event", "vacant")
+            .put("platform_id", platformId).put("node_id", value.getString("node_id")));
       }
       return null;
     });

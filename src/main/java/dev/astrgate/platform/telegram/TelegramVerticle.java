@@ -65,6 +65,8 @@ public final class TelegramVerticle extends VerticleBase {
   private StoreClient store;
   private ChatBridge chat;
   private MessageConsumer<JsonObject> sends;
+  private MessageConsumer<JsonObject> directSends;
+  private JsonObject entry;
   private Lock lock;
   private long generation;
   private boolean leading;
@@ -144,8 +146,10 @@ public final class TelegramVerticle extends VerticleBase {
             pending.put(u.getLong("update_id"), u);
           }
           sends = vertx.eventBus().consumer(Addresses.platformSend(platformId), this::onSend);
-          return sends.completion();
+          directSends = vertx.eventBus().consumer(Addresses.platformSendTo(platformId, cluster.nodeId()), this::onSend);
+          return Future.all(sends.completion(), directSends.completion());
         })
+        .compose(v -> announce(gen))
         .onSuccess(v -> {
           LOG.info("telegram poller active id={} node={} lease={} offset={} pending={}", platformId, cluster.nodeName(),
               lease, offset, pending.size());
@@ -154,6 +158,21 @@ public final class TelegramVerticle extends VerticleBase {
           poll(gen);
         })
         .onFailure(err -> stepDown(gen, "start failed: " + err.getMessage()));
+  }
+
+  /** Records this node as the owner in the connection map (we hold the lock: the only writer) and tells every node. */
+  private Future<Void> announce(long gen) {
+    JsonObject value = new JsonObject().put("node", cluster.nodeName()).put("node_id", cluster.nodeId())
+        .put("poller", true).put("lease", lease).put("epoch", lease);
+    return vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.PLATFORM_CONNECTIONS_MAP)
+        .compose(m -> m.put(platformId, value))
+        .onSuccess(v -> {
+          if (gen == generation) {
+            entry = value;
+            vertx.eventBus().publish(Addresses.PLATFORM_OWNERSHIP, new JsonObject().put("event", "owner")
+                .put("platform_id", platformId).put("node_id", cluster.nodeId()).put("epoch", lease));
+          }
+        });
   }
 
   /** getMe gives the bot's id and username for @-mention checks in groups; polling goes on without them. */
@@ -174,9 +193,22 @@ public final class TelegramVerticle extends VerticleBase {
     leading = false;
     LOG.info("telegram poller stopped id={} node={} reason={}", platformId, cluster.nodeName(), why);
     MessageConsumer<JsonObject> c = sends;
+    MessageConsumer<JsonObject> d = directSends;
     sends = null;
+    directSends = null;
     if (c != null) {
       c.unregister();
+    }
+    if (d != null) {
+      d.unregister();
+    }
+    JsonObject mine = entry;
+    entry = null;
+    if (mine != null) {
+      vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.PLATFORM_CONNECTIONS_MAP)
+          .compose(m -> m.removeIfPresent(platformId, mine))
+          .onSuccess(removed -> vertx.eventBus().publish(Addresses.PLATFORM_OWNERSHIP, new JsonObject()
+              .put("event", "vacant").put("platform_id", platformId).put("node_id", mine.getString("node_id"))));
     }
     Lock l = lock;
     lock = null;
