@@ -100,6 +100,8 @@ public class ImMessageBench {
       closedLoop(http, portA, key, body, concurrency, 4);
       closedLoop(http, portB, key, body, concurrency, 4);
       List<Result> results = new ArrayList<>();
+      results.add(closedLoop(http, portA, key, body, 1, Math.max(3, seconds / 2)).withTarget("A (owner)"));
+      results.add(closedLoop(http, portB, key, body, 1, Math.max(3, seconds / 2)).withTarget("B (other node)"));
       results.add(openLoop(vertx, http, "A (owner)", portA, key, body, rate, seconds));
       results.add(openLoop(vertx, http, "B (other node)", portB, key, body, rate, seconds));
       results.add(closedLoop(http, portA, key, body, concurrency, seconds).withTarget("A (owner)"));
@@ -229,7 +231,7 @@ public class ImMessageBench {
     int count = Math.min(n.get(), lat.length);
     long[] l = Arrays.copyOf(lat, count);
     Arrays.sort(l);
-    return new Result("", "max, " + conc + " in flight", count, ok.get(), count - ok.get(), count / elapsed,
+    return new Result("", conc == 1 ? "1 at a time" : "max, " + conc + " in flight", count, ok.get(), count - ok.get(), count / elapsed,
         ms(l[count / 2]), ms(l[(int) (count * 0.99)]), ms(l[count - 1]));
   }
 

@@ -96,7 +96,7 @@ public final class Node {
     vertx.eventBus().localConsumer(Addresses.KEYS_CHANGED, msg -> keyCache.invalidateAll());
     ApiSettings settings = new ApiSettings(options, apiOptions, confs);
     cluster = new ClusterInfo(vertx, options.nodeName());
-    owners = new dev.astrgate.platform.OwnerDirectory(vertx);
+    owners = new dev.astrgate.platform.OwnerDirectory(vertx, cluster);
     return vertx.deployVerticle(new StoreVerticle(database.connectOptions(), options.dbPoolSize()))
         .compose(id -> {
           storeDeployment = id;

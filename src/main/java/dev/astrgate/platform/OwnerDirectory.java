@@ -16,12 +16,14 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class OwnerDirectory {
   private final Vertx vertx;
+  private final dev.astrgate.cluster.ClusterInfo cluster;
   private final Map<String, String> ownerNode = new ConcurrentHashMap<>();
   private MessageConsumer<JsonObject> notices;
   private AsyncMap<String, JsonObject> map;
 
-  public OwnerDirectory(Vertx vertx) {
+  public OwnerDirectory(Vertx vertx, dev.astrgate.cluster.ClusterInfo cluster) {
     this.vertx = vertx;
+    this.cluster = cluster;
   }
 
   public Future<Void> start() {
@@ -45,14 +47,18 @@ public final class OwnerDirectory {
   /** The node-addressed send address of the owner, or the plain {@code platform.<id>.send} when no owner is known. */
   public Future<String> address(String platformId) {
     String node = ownerNode.get(platformId);
-    if (node != null) {
+    if (node != null && cluster.isMember(node)) {
       return Future.succeededFuture(Addresses.platformSendTo(platformId, node));
+    }
+    if (node != null) {
+      // The owner left the cluster; whoever took over is in the map (or nobody is, and the answer is 404).
+      ownerNode.remove(platformId, node);
     }
     if (map == null) {
       return Future.succeededFuture(Addresses.platformSend(platformId));
     }
     return map.get(platformId).map(entry -> {
-      if (entry != null && entry.getValue("node_id") instanceof String n) {
+      if (entry != null && entry.getValue("node_id") instanceof String n && cluster.isMember(n)) {
         ownerNode.putIfAbsent(platformId, n);
         return Addresses.platformSendTo(platformId, n);
       }
