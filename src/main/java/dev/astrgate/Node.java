@@ -3,6 +3,7 @@ package dev.astrgate;
 import dev.astrgate.auth.KeyCache;
 import dev.astrgate.chat.ChatVerticle;
 import dev.astrgate.cluster.Addresses;
+import dev.astrgate.cluster.ClusterInfo;
 import dev.astrgate.cluster.ClusterSupport;
 import dev.astrgate.cluster.LocalCodec;
 import dev.astrgate.config.ApiOptions;
@@ -11,6 +12,15 @@ import dev.astrgate.config.ConfSet;
 import dev.astrgate.config.NodeOptions;
 import dev.astrgate.http.ApiSettings;
 import dev.astrgate.http.ApiVerticle;
+import dev.astrgate.platform.PlatformConfig;
+import dev.astrgate.platform.PlatformHub;
+import dev.astrgate.platform.WakeRule;
+import dev.astrgate.platform.onebot.OneBotVerticle;
+import dev.astrgate.platform.telegram.TelegramVerticle;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import dev.astrgate.store.Database;
 import dev.astrgate.store.KeyRepository;
 import dev.astrgate.store.KeyRevocationListener;
@@ -38,6 +48,10 @@ public final class Node {
   private final Vertx vertx;
   private final Database database;
   private final AtomicBoolean ready = new AtomicBoolean();
+  private final PlatformHub platforms = new PlatformHub();
+  private final List<String> platformDeployments = new ArrayList<>();
+  private ClusterInfo cluster;
+  private dev.astrgate.platform.OwnerDirectory owners;
   private String apiDeployment;
   private String storeDeployment;
   private KeyRevocationListener revocations;
@@ -82,6 +96,8 @@ public final class Node {
     KeyCache keyCache = new KeyCache(new StoreClient(vertx));
     vertx.eventBus().localConsumer(Addresses.KEYS_CHANGED, msg -> keyCache.invalidateAll());
     ApiSettings settings = new ApiSettings(options, apiOptions, confs);
+    cluster = new ClusterInfo(vertx, options.nodeName());
+    owners = new dev.astrgate.platform.OwnerDirectory(vertx, cluster);
     return vertx.deployVerticle(new StoreVerticle(database.connectOptions(), options.dbPoolSize()))
         .compose(id -> {
           storeDeployment = id;
@@ -93,7 +109,9 @@ public final class Node {
         })
         .compose(v -> vertx.deployVerticle(() -> new ChatVerticle(confs),
             new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))))
-        .compose(v -> vertx.deployVerticle(() -> new ApiVerticle(settings, keyCache, ready::get),
+        .compose(v -> owners.start())
+        .compose(v -> deployPlatforms(confs.defaults().json()))
+        .compose(v -> vertx.deployVerticle(() -> new ApiVerticle(settings, keyCache, ready::get, platforms, cluster, owners),
             new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))))
         .map(id -> {
           apiDeployment = id;
@@ -102,12 +120,49 @@ public final class Node {
         });
   }
 
+  /** One verticle per enabled platform entry of the default config; webchat needs none (it is always running). */
+  private Future<Void> deployPlatforms(JsonObject conf) {
+    WakeRule wake = new WakeRule(PlatformConfig.wakePrefixes(conf));
+    Future<Void> all = Future.succeededFuture();
+    for (JsonObject entry : PlatformConfig.enabled(conf)) {
+      String type = String.valueOf(entry.getValue("type"));
+      VerticleBase verticle = switch (type) {
+        case OneBotVerticle.TYPE -> new OneBotVerticle(entry, wake, platforms, cluster);
+        case TelegramVerticle.TYPE -> new TelegramVerticle(entry, wake, platforms, cluster);
+        default -> null;
+      };
+      if (verticle == null) {
+        LOG.warn("platform not supported id={} type={}", entry.getString("id"), type);
+        continue;
+      }
+      all = all.compose(v -> vertx.deployVerticle(verticle).map(id -> {
+        platformDeployments.add(id);
+        return null;
+      }));
+    }
+    return all;
+  }
+
   private Future<Void> bootstrapKeys(Consumer<String> generatedKey) {
     Pool pool = StoreVerticle.createPool(vertx, database.connectOptions(), 1);
     return new KeyRepository(pool).bootstrap(options.bootstrapKey())
         .onSuccess((Optional<String> raw) -> raw.ifPresent(generatedKey))
         .eventually(pool::close)
         .mapEmpty();
+  }
+
+  /** Platforms go after the HTTP front and before storage: their teardown releases cluster entries and locks. */
+  private Future<Void> undeployPlatforms() {
+    List<Future<Void>> all = new ArrayList<>();
+    for (String id : platformDeployments) {
+      all.add(vertx.undeploy(id).recover(err -> Future.succeededFuture()));
+    }
+    platformDeployments.clear();
+    return Future.join(all).mapEmpty();
+  }
+
+  public PlatformHub platforms() {
+    return platforms;
   }
 
   public Vertx vertx() {
@@ -132,6 +187,8 @@ public final class Node {
     CompletableFuture<Void> done = new CompletableFuture<>();
     Future<Void> api = apiDeployment == null ? Future.succeededFuture() : vertx.undeploy(apiDeployment);
     api.recover(err -> Future.succeededFuture())
+        .compose(v -> undeployPlatforms())
+        .compose(v -> owners == null ? Future.<Void>succeededFuture() : owners.stop())
         .compose(v -> revocations == null ? Future.<Void>succeededFuture() : revocations.stop())
         .recover(err -> Future.succeededFuture())
         .compose(v -> storeDeployment == null ? Future.<Void>succeededFuture() : vertx.undeploy(storeDeployment))

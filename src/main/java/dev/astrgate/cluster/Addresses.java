@@ -14,16 +14,55 @@ public final class Addresses {
   public static final String STORE_ATTACHMENT_FIND = "store.attachment.find";
   public static final String STORE_ATTACHMENT_CHUNK = "store.attachment.chunk";
   public static final String STORE_CHAT = "store.chat";
+  public static final String STORE_ATTACHMENT_READ = "store.attachment.read";
+  public static final String STORE_HISTORY_SAVE = "store.history.save";
+  public static final String STORE_PREF_GET = "store.preference.get";
+  public static final String STORE_PREF_BUMP_LEASE = "store.preference.bump_lease";
+  public static final String STORE_PREF_PUT_IF_LEASE = "store.preference.put_if_lease";
 
   /** Local-only: the HTTP layer hands a validated chat turn (with its event sink) to a ChatVerticle. */
   public static final String CHAT_TURN = "chat.turn";
 
-  /** Inbound platform messages as JSON; the reply carries the bot's answer. */
+  /** Published locally when keys change (the database NOTIFY reaches every node); each node drops its key cache. */
+  public static final String KEYS_CHANGED = "auth.keys.changed";
+
+  /**
+   * Inbound user messages from every platform adapter, as JSON, request/reply: the reply carries the bot's answer.
+   * Sent without localOnly, so a local consumer (the chat pipeline) is used when no clustered one exists.
+   */
   public static final String CHAT_INBOUND = "chat.inbound";
 
-  /** Registered by the node holding an open SSE stream for a webchat session; suffix is the session id. */
-  public static final String WEBCHAT_SESSION_PREFIX = "webchat.session.";
+  /** Cluster-wide notices about inbound connection ownership (owner changed, owner gone); JSON, published. */
+  public static final String PLATFORM_OWNERSHIP = "platform.ownership";
 
-  /** Published (cluster-wide when clustered) when keys change; every node drops its key cache. */
-  public static final String KEYS_CHANGED = "auth.keys.changed";
+  /** Cluster-wide map: platform id to the connection that owns sends, {@code {node, node_id, connection_id, epoch}}. */
+  public static final String PLATFORM_CONNECTIONS_MAP = "astrgate.platform.connections";
+
+  /** Sends to a platform: registered only on the node that holds its live connection or its poller lease. */
+  public static String platformSend(String platformId) {
+    return "platform." + platformId + ".send";
+  }
+
+  /**
+   * The same sends, addressed to one node: the owner registers it next to {@link #platformSend}, and senders use it
+   * once they know the owner, so a dead member's not yet removed registration can never be picked.
+   */
+  public static String platformSendTo(String platformId, String nodeId) {
+    return "platform." + platformId + ".send." + nodeId;
+  }
+
+  /** Cluster lock name of an outbound platform's single poller. */
+  public static String platformPoller(String platformId) {
+    return "platform." + platformId + ".poller";
+  }
+
+  /** Cluster counter that numbers a platform's connection ownerships. */
+  public static String platformEpoch(String platformId) {
+    return "platform." + platformId + ".epoch";
+  }
+
+  /** A webchat session's live stream, registered by the node that holds its SSE connection. */
+  public static String webchatSession(String sessionId) {
+    return "webchat.session." + sessionId;
+  }
 }

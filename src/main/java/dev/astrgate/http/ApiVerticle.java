@@ -3,6 +3,8 @@ package dev.astrgate.http;
 import dev.astrgate.auth.KeyCache;
 import dev.astrgate.chat.ChatIntake;
 import dev.astrgate.chat.TurnRejected;
+import dev.astrgate.cluster.ClusterInfo;
+import dev.astrgate.platform.PlatformHub;
 import dev.astrgate.store.StoreClient;
 import dev.astrgate.store.StoreUnavailableException;
 import io.vertx.core.Future;
@@ -34,12 +36,19 @@ public final class ApiVerticle extends VerticleBase {
   private final ApiSettings settings;
   private final KeyCache keyCache;
   private final BooleanSupplier ready;
+  private final PlatformHub platforms;
+  private final ClusterInfo cluster;
+  private final dev.astrgate.platform.OwnerDirectory owners;
   private HttpServer server;
 
-  public ApiVerticle(ApiSettings settings, KeyCache keyCache, BooleanSupplier ready) {
+  public ApiVerticle(ApiSettings settings, KeyCache keyCache, BooleanSupplier ready, PlatformHub platforms,
+                     ClusterInfo cluster, dev.astrgate.platform.OwnerDirectory owners) {
+    this.owners = owners;
     this.settings = settings;
     this.keyCache = keyCache;
     this.ready = ready;
+    this.platforms = platforms;
+    this.cluster = cluster;
   }
 
   @Override
@@ -84,13 +93,14 @@ public final class ApiVerticle extends VerticleBase {
     SessionRoutes sessions = new SessionRoutes(store);
     FileRoutes files = new FileRoutes(store, settings.options().uploadMaxBytes());
     ChatRoutes chat = new ChatRoutes(vertx, new ChatIntake(store, settings.confs()), store, settings.options().sseHeartbeatSeconds());
+    ImRoutes im = new ImRoutes(vertx, store, cluster, owners);
     Map<String, Handler<RoutingContext>> handlers = Map.of(
         Contract.operationId("get", "/api/v1/im/bots"), info::bots,
         Contract.operationId("get", "/api/v1/configs"), info::configs,
         Contract.operationId("get", "/api/v1/chat/sessions"), sessions::list,
         Contract.operationId("post", "/api/v1/file"), files::upload,
         Contract.operationId("post", "/api/v1/chat"), chat::chat,
-        Contract.operationId("post", "/api/v1/im/message"), ctx -> notYet(ctx, "POST /api/v1/im/message"));
+        Contract.operationId("post", "/api/v1/im/message"), im::send);
     for (OpenAPIRoute route : builder.getRoutes()) {
       Handler<RoutingContext> h = handlers.get(route.getOperation().getOperationId());
       if (h == null) {
@@ -107,6 +117,15 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/healthz").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end("{\"status\":\"UP\"}\n"));
     router.get("/readyz").handler(ctx -> readiness(ctx, store));
+    // OneBot reverse WebSockets: outside /api/v1, so the API-key check does not apply; the adapter checks its token.
+    router.get("/platform/:id/ws").handler(ctx -> {
+      Handler<io.vertx.core.http.HttpServerRequest> endpoint = platforms.endpoint(ctx.pathParam("id"));
+      if (endpoint == null) {
+        ctx.next();
+      } else {
+        endpoint.handle(ctx.request());
+      }
+    });
 
     Handler<RoutingContext> failures = this::failure;
     router.route().failureHandler(failures);
@@ -120,11 +139,17 @@ public final class ApiVerticle extends VerticleBase {
     boolean deployed = ready.getAsBoolean();
     store.ping().transform(ar -> {
       boolean db = ar.succeeded();
+      JsonObject clusterState = cluster.toJson();
+      boolean clusterUp = cluster.available();
+      boolean up = db && deployed && clusterUp;
       JsonObject body = new JsonObject()
-          .put("status", db && deployed ? "UP" : "DOWN")
+          .put("status", up ? "UP" : "DOWN")
           .put("node", settings.node().nodeName())
-          .put("checks", new JsonObject().put("database", db ? "UP" : "DOWN").put("verticles", deployed ? "UP" : "DOWN"));
-      ctx.response().setStatusCode(db && deployed ? 200 : 503).putHeader("Content-Type", "application/json")
+          .put("checks", new JsonObject().put("database", db ? "UP" : "DOWN").put("verticles", deployed ? "UP" : "DOWN")
+              .put("cluster", clusterUp ? "UP" : "DOWN"))
+          .put("cluster", clusterState)
+          .put("platforms", platforms.states());
+      ctx.response().setStatusCode(up ? 200 : 503).putHeader("Content-Type", "application/json")
           .end(body.encode() + "\n");
       return Future.succeededFuture();
     });

@@ -5,6 +5,7 @@ import dev.astrgate.chat.ChatTurn;
 import dev.astrgate.chat.ChatVerticle;
 import dev.astrgate.chat.SseEvents;
 import dev.astrgate.cluster.Addresses;
+import dev.astrgate.platform.MessageParts;
 import dev.astrgate.store.ChatOps;
 import dev.astrgate.store.StoreClient;
 import io.vertx.core.Vertx;
@@ -40,10 +41,10 @@ final class ChatRoutes {
   private void stream(RoutingContext ctx, ChatTurn turn) {
     SseResponse sse = new SseResponse(vertx, ctx.response(), heartbeatSeconds);
     sse.open();
-    MessageConsumer<JsonObject> push = vertx.eventBus().consumer(Addresses.WEBCHAT_SESSION_PREFIX + turn.sessionId(),
+    MessageConsumer<JsonObject> push = vertx.eventBus().consumer(Addresses.webchatSession(turn.sessionId()),
         msg -> pushInto(sse, turn, msg.body()).onComplete(ar -> {
           if (ar.succeeded()) {
-            msg.reply(new JsonObject().put("delivered", true));
+            msg.reply(new JsonObject().put("ok", true));
           } else {
             msg.fail(503, ar.cause().getMessage());
           }
@@ -58,7 +59,7 @@ final class ChatRoutes {
     if (sse.isClosed()) {
       return io.vertx.core.Future.failedFuture("stream closed");
     }
-    JsonArray parts = pushed.getJsonArray("message", new JsonArray());
+    JsonArray parts = pushed.getJsonArray("parts", pushed.getJsonArray("message", new JsonArray()));
     String lastText = "";
     for (Object o : parts) {
       JsonObject p = (JsonObject) o;
@@ -79,7 +80,7 @@ final class ChatRoutes {
     }
     sse.send(SseEvents.pushedComplete(lastText, turn.messageId()));
     return store.chat(new ChatOps.AppendHistory("webchat", turn.sessionId(), "bot",
-            new JsonObject().put("type", "bot").put("message", parts)))
+            new JsonObject().put("type", "bot").put("message", MessageParts.forHistory(parts))))
         .map(saved -> {
           sse.send(SseEvents.messageSaved(saved.id(), saved.createdAt()));
           return null;

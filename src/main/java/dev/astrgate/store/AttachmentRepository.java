@@ -73,6 +73,30 @@ public final class AttachmentRepository {
         .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(toAttachment(rows.iterator().next())));
   }
 
+  /** A whole attachment in memory; {@code data} is null when it is larger than the cap the caller gave. */
+  public record AttachmentBytes(Attachment meta, Buffer data) {
+  }
+
+  /** Reads a small attachment whole (for platforms that take inline bytes); the size is checked before any byte is read. */
+  public Future<Optional<AttachmentBytes>> readAll(String attachmentId, long maxBytes) {
+    return find(attachmentId).compose(found -> {
+      if (found.isEmpty()) {
+        return Future.succeededFuture(Optional.empty());
+      }
+      Attachment a = found.get();
+      if (a.sizeBytes() > maxBytes) {
+        return Future.succeededFuture(Optional.of(new AttachmentBytes(a, null)));
+      }
+      return pool.preparedQuery("SELECT data FROM attachment_chunks WHERE attachment_id = $1 ORDER BY seq")
+          .execute(Tuple.of(attachmentId))
+          .map(rows -> {
+            Buffer all = Buffer.buffer((int) a.sizeBytes());
+            rows.forEach(r -> all.appendBuffer(r.getBuffer(0)));
+            return Optional.of(new AttachmentBytes(a, all));
+          });
+    });
+  }
+
   public Future<Buffer> chunk(String attachmentId, int seq) {
     return pool.preparedQuery("SELECT data FROM attachment_chunks WHERE attachment_id = $1 AND seq = $2")
         .execute(Tuple.of(attachmentId, seq))

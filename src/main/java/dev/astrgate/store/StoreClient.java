@@ -3,6 +3,13 @@ package dev.astrgate.store;
 import dev.astrgate.auth.ApiKey;
 import dev.astrgate.cluster.Addresses;
 import dev.astrgate.store.AttachmentRepository.Attachment;
+import dev.astrgate.store.AttachmentRepository.AttachmentBytes;
+import dev.astrgate.store.StoreRequests.BumpLease;
+import dev.astrgate.store.StoreRequests.GetPreference;
+import dev.astrgate.store.StoreRequests.PutIfLease;
+import dev.astrgate.store.StoreRequests.ReadAttachment;
+import dev.astrgate.store.StoreRequests.SaveHistory;
+import io.vertx.core.json.JsonObject;
 import dev.astrgate.store.SessionRepository.Page;
 import dev.astrgate.store.StoreRequests.FindAttachment;
 import dev.astrgate.store.StoreRequests.FindKey;
@@ -61,6 +68,26 @@ public final class StoreClient {
   /** One chat pipeline operation. */
   public <R> Future<R> chat(ChatOps.Op<R> op) {
     return ask(Addresses.STORE_CHAT, op);
+  /** The whole attachment, or empty when unknown; {@code data} is null when it is over {@code maxBytes}. */
+  public Future<Optional<AttachmentBytes>> readAttachment(String attachmentId, long maxBytes) {
+    return ask(Addresses.STORE_ATTACHMENT_READ, new ReadAttachment(attachmentId, maxBytes));
+  }
+
+  public Future<Long> saveHistory(String platformId, String userId, String senderId, String senderName, JsonObject content) {
+    return ask(Addresses.STORE_HISTORY_SAVE, new SaveHistory(platformId, userId, senderId, senderName, content));
+  }
+
+  /** The stored value, or null. */
+  public Future<JsonObject> preference(String scope, String scopeId, String key) {
+    return ask(Addresses.STORE_PREF_GET, new GetPreference(scope, scopeId, key));
+  }
+
+  public Future<JsonObject> bumpLease(String scope, String scopeId, String key, JsonObject initial) {
+    return ask(Addresses.STORE_PREF_BUMP_LEASE, new BumpLease(scope, scopeId, key, initial));
+  }
+
+  public Future<Boolean> putIfLease(String scope, String scopeId, String key, long lease, JsonObject value) {
+    return ask(Addresses.STORE_PREF_PUT_IF_LEASE, new PutIfLease(scope, scopeId, key, lease, value));
   }
 
   private <T> Future<T> ask(String address, Object request) {

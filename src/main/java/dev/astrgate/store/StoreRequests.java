@@ -25,4 +25,28 @@ public final class StoreRequests {
 
   public record ReadChunk(String attachmentId, int seq) {
   }
+
+  /** Reads a whole attachment into memory; refused when it is larger than {@code maxBytes}. */
+  public record ReadAttachment(String attachmentId, long maxBytes) {
+  }
+
+  /** Appends one row to {@code platform_message_history}; {@code content} is the JSON column as is. */
+  public record SaveHistory(String platformId, String userId, String senderId, String senderName,
+                            io.vertx.core.json.JsonObject content) {
+  }
+
+  /** Reads a preference value (the {@code value} JSON, or null when absent). */
+  public record GetPreference(String scope, String scopeId, String key) {
+  }
+
+  /**
+   * Takes over a leased preference: increments its {@code lease} field (creating the row from {@code initial}
+   * when absent) and answers the whole value, so the caller holds the new lease as its fencing token.
+   */
+  public record BumpLease(String scope, String scopeId, String key, io.vertx.core.json.JsonObject initial) {
+  }
+
+  /** Replaces a leased preference only while its {@code lease} field still equals {@code lease}; answers whether it did. */
+  public record PutIfLease(String scope, String scopeId, String key, long lease, io.vertx.core.json.JsonObject value) {
+  }
 }
