@@ -107,10 +107,10 @@ public final class Node {
           revocations = new KeyRevocationListener(vertx, database.connectOptions());
           return revocations.start();
         })
-        .compose(v -> vertx.deployVerticle(() -> new ChatVerticle(confs),
-            new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))))
+        .compose(v -> !options.runs("chat") ? Future.succeededFuture() : vertx.deployVerticle(() -> new ChatVerticle(confs),
+            new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))).mapEmpty())
         .compose(v -> owners.start())
-        .compose(v -> deployPlatforms(confs.defaults().json()))
+        .compose(v -> options.runs("platforms") ? deployPlatforms(confs.defaults().json()) : Future.succeededFuture())
         .compose(v -> vertx.deployVerticle(() -> new ApiVerticle(settings, keyCache, ready::get, platforms, cluster, owners),
             new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))))
         .map(id -> {

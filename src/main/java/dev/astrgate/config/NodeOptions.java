@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Deployment settings of one node, read from {@code ASTRGATE_*} environment variables (CLI flags override them).
@@ -26,7 +28,11 @@ public record NodeOptions(
     int httpInstances,
     int dbPoolSize,
     int embeddedDbPort,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    Set<String> roles) {
+
+  /** What a node runs: the HTTP API, the chat pipeline, the platform adapters. */
+  public static final Set<String> ALL_ROLES = Set.of("api", "chat", "platforms");
 
   /** Every variable this record reads, for --help and the README. */
   public static final String[][] VARIABLES = {
@@ -45,6 +51,7 @@ public record NodeOptions(
       {"ASTRGATE_DB_POOL_SIZE", "16", "PostgreSQL pool size"},
       {"ASTRGATE_EMBEDDED_DB_PORT", "0 (any free)", "port of the embedded PostgreSQL"},
       {"ASTRGATE_SHUTDOWN_GRACE_SECONDS", "10", "how long in-flight requests may finish on SIGTERM"},
+      {"ASTRGATE_ROLES", "api,chat,platforms", "what this node runs; e.g. api,platforms for an adapter worker"},
   };
 
   public static NodeOptions fromEnv(Map<String, String> env) {
@@ -65,7 +72,30 @@ public record NodeOptions(
         intOf(e, "ASTRGATE_HTTP_INSTANCES", Runtime.getRuntime().availableProcessors()),
         intOf(e, "ASTRGATE_DB_POOL_SIZE", 16),
         intOf(e, "ASTRGATE_EMBEDDED_DB_PORT", 0),
-        Duration.ofSeconds(intOf(e, "ASTRGATE_SHUTDOWN_GRACE_SECONDS", 10)));
+        Duration.ofSeconds(intOf(e, "ASTRGATE_SHUTDOWN_GRACE_SECONDS", 10)),
+        roles(e.getOrDefault("ASTRGATE_ROLES", "api,chat,platforms")));
+  }
+
+  public boolean runs(String role) {
+    return roles.contains(role);
+  }
+
+  private static Set<String> roles(String list) {
+    Set<String> out = new TreeSet<>();
+    for (String r : list.split(",")) {
+      String role = r.strip();
+      if (role.isEmpty()) {
+        continue;
+      }
+      if (!ALL_ROLES.contains(role)) {
+        throw new IllegalArgumentException("ASTRGATE_ROLES: unknown role '" + role + "' (known: api, chat, platforms)");
+      }
+      out.add(role);
+    }
+    if (!out.contains("api")) {
+      throw new IllegalArgumentException("ASTRGATE_ROLES must include api (health, readiness and sends need it)");
+    }
+    return Set.copyOf(out);
   }
 
   public boolean embeddedDatabase() {
@@ -104,6 +134,6 @@ public record NodeOptions(
   public String toString() {
     return "NodeOptions[port=" + port + ", host=" + host + ", dataDir=" + dataDir + ", confDir=" + confDir
         + ", database=" + (databaseUrl == null ? "embedded" : "external") + ", cluster=" + cluster
-        + ", node=" + nodeName + ", httpInstances=" + httpInstances + "]";
+        + ", node=" + nodeName + ", httpInstances=" + httpInstances + ", roles=" + new TreeSet<>(roles) + "]";
   }
 }

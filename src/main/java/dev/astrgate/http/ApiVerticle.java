@@ -92,7 +92,8 @@ public final class ApiVerticle extends VerticleBase {
     InfoRoutes info = new InfoRoutes(settings.confs());
     SessionRoutes sessions = new SessionRoutes(store);
     FileRoutes files = new FileRoutes(store, settings.options().uploadMaxBytes());
-    ChatRoutes chat = new ChatRoutes(vertx, new ChatIntake(store, settings.confs()), store, settings.options().sseHeartbeatSeconds());
+    ChatRoutes chat = new ChatRoutes(vertx, new ChatIntake(store, settings.confs()), store, settings.options().sseHeartbeatSeconds(),
+        settings.node().runs("chat"));
     ImRoutes im = new ImRoutes(vertx, store, cluster, owners);
     Map<String, Handler<RoutingContext>> handlers = Map.of(
         Contract.operationId("get", "/api/v1/im/bots"), info::bots,

@@ -23,8 +23,10 @@ final class ChatRoutes {
   private final ChatIntake intake;
   private final StoreClient store;
   private final int heartbeatSeconds;
+  private final boolean enabled;
 
-  ChatRoutes(Vertx vertx, ChatIntake intake, StoreClient store, int heartbeatSeconds) {
+  ChatRoutes(Vertx vertx, ChatIntake intake, StoreClient store, int heartbeatSeconds, boolean enabled) {
+    this.enabled = enabled;
     this.vertx = vertx;
     this.intake = intake;
     this.store = store;
@@ -32,6 +34,9 @@ final class ChatRoutes {
   }
 
   void chat(RoutingContext ctx) {
+    if (!enabled) {
+      throw new ApiError(503, "The chat pipeline does not run on this node (ASTRGATE_ROLES); send chats to another node");
+    }
     JsonObject body = JsonBodies.object(ctx);
     String username = ChatIntake.username(body);
     AuthHandler.checkUsername(ctx, username);

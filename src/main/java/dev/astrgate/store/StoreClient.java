@@ -68,6 +68,8 @@ public final class StoreClient {
   /** One chat pipeline operation. */
   public <R> Future<R> chat(ChatOps.Op<R> op) {
     return ask(Addresses.STORE_CHAT, op);
+  }
+
   /** The whole attachment, or empty when unknown; {@code data} is null when it is over {@code maxBytes}. */
   public Future<Optional<AttachmentBytes>> readAttachment(String attachmentId, long maxBytes) {
     return ask(Addresses.STORE_ATTACHMENT_READ, new ReadAttachment(attachmentId, maxBytes));

@@ -43,7 +43,8 @@ class OneBotAdapterTest {
             .add(new JsonObject().put("id", "qq_port").put("type", "aiocqhttp").put("enable", true)
                 .put("ws_reverse_host", "127.0.0.1").put("ws_reverse_port", extraPort)))
         .put("platform_settings", new JsonObject().put("wake_prefix", new JsonArray().add("/").add("!")));
-    node = TestNode.start(Map.of(), conf);
+    // An adapter worker: no chat pipeline here, the test stands in for it on chat.inbound.
+    node = TestNode.start(Map.of("ASTRGATE_ROLES", "api,platforms"), conf);
     chat = new TestChat(node.node().vertx());
     chat.awaitRegistered();
     http = new Http(vertx, node.createKey("im"));

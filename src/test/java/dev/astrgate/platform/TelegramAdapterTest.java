@@ -43,7 +43,8 @@ class TelegramAdapterTest {
         .add(new JsonObject().put("id", ID).put("type", "telegram").put("enable", true)
             .put("telegram_token", TOKEN).put("telegram_api_base_url", telegram.baseUrl())
             .put("telegram_polling_timeout", 2)));
-    node = TestNode.start(Map.of(), conf);
+    // An adapter worker: no chat pipeline here, the test stands in for it on chat.inbound.
+    node = TestNode.start(Map.of("ASTRGATE_ROLES", "api,platforms"), conf);
     chat = new TestChat(node.node().vertx());
     chat.awaitRegistered();
     http = new Http(vertx, node.createKey("im", "file"));
