@@ -6,6 +6,11 @@ import dev.astrgate.cluster.Addresses;
 import dev.astrgate.cluster.ClusterInfo;
 import dev.astrgate.cluster.ClusterSupport;
 import dev.astrgate.cluster.LocalCodec;
+import dev.astrgate.logging.LogSetup;
+import dev.astrgate.logging.RequestIds;
+import dev.astrgate.metrics.GatewayMetrics;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import dev.astrgate.config.ApiOptions;
 import dev.astrgate.config.ConfLoader;
 import dev.astrgate.config.ConfSet;
@@ -70,11 +75,19 @@ public final class Node {
     long t0 = System.nanoTime();
     ConfSet confs = new ConfLoader(env).load(options.confDir());
     ApiOptions apiOptions = ApiOptions.from(confs.defaults().json(), env);
+    RequestIds.init();
+    LogSetup.nodeName(options.nodeName());
+    GatewayMetrics metrics = new GatewayMetrics(options.nodeName());
     Future<Vertx> vertxFuture = options.cluster()
-        ? ClusterSupport.clusteredVertx(options)
-        : Future.succeededFuture(Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)));
+        ? ClusterSupport.clusteredVertx(options, metrics.registry())
+        : Future.succeededFuture(Vertx.builder()
+            .with(new VertxOptions().setPreferNativeTransport(true)
+                .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+            .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+            .build());
     return vertxFuture.compose(vertx -> {
       LocalCodec.install(vertx.eventBus());
+      metrics.attach(vertx);
       return vertx.executeBlocking(() -> {
         Database db = Database.open(options);
         try {
@@ -97,6 +110,7 @@ public final class Node {
     vertx.eventBus().localConsumer(Addresses.KEYS_CHANGED, msg -> keyCache.invalidateAll());
     ApiSettings settings = new ApiSettings(options, apiOptions, confs);
     cluster = new ClusterInfo(vertx, options.nodeName());
+    GatewayMetrics.of(vertx).clusterMembers(() -> cluster.members().size());
     owners = new dev.astrgate.platform.OwnerDirectory(vertx, cluster);
     return vertx.deployVerticle(new StoreVerticle(database.connectOptions(), options.dbPoolSize()))
         .compose(id -> {
@@ -135,6 +149,11 @@ public final class Node {
         LOG.warn("platform not supported id={} type={}", entry.getString("id"), type);
         continue;
       }
+      String platformId = entry.getString("id");
+      GatewayMetrics.of(vertx).platformConnection(platformId, () -> {
+        Object state = platforms.states().getValue(platformId);
+        return "owner".equals(state) || "polling".equals(state);
+      });
       all = all.compose(v -> vertx.deployVerticle(verticle).map(id -> {
         platformDeployments.add(id);
         return null;

@@ -1,6 +1,8 @@
 package dev.astrgate.chat;
 
 import dev.astrgate.cluster.Addresses;
+import dev.astrgate.logging.RequestIds;
+import io.vertx.core.Vertx;
 import dev.astrgate.config.ConfFile;
 import dev.astrgate.config.ConfSet;
 import dev.astrgate.provider.ProviderRegistry;
@@ -20,7 +22,7 @@ public final class ChatVerticle extends VerticleBase {
   private MessageConsumer<JsonObject> inbound;
 
   /** A validated turn and the sink its events go to; local-only. */
-  public record TurnRequest(ChatTurn turn, TurnSink sink) {
+  public record TurnRequest(ChatTurn turn, TurnSink sink, String requestId) {
   }
 
   public ChatVerticle(ConfSet confs) {
@@ -37,7 +39,11 @@ public final class ChatVerticle extends VerticleBase {
     StoreClient store = new StoreClient(vertx);
     TurnRunner runner = new TurnRunner(vertx, store, settings, providers);
     InboundTurns platforms = new InboundTurns(store, runner);
-    turns = vertx.eventBus().localConsumer(Addresses.CHAT_TURN, msg -> runner.run(msg.body().turn(), msg.body().sink()));
+    turns = vertx.eventBus().localConsumer(Addresses.CHAT_TURN, msg -> {
+      // Each message runs on its own duplicated context: the request id follows the turn's log lines.
+      RequestIds.set(Vertx.currentContext(), msg.body().requestId());
+      runner.run(msg.body().turn(), msg.body().sink());
+    });
     // Adapters ask the pipeline of their own node; the answer goes back through the adapter.
     inbound = vertx.eventBus().localConsumer(Addresses.CHAT_INBOUND, msg -> platforms.handle(msg.body())
         .onSuccess(msg::reply)

@@ -1,5 +1,6 @@
 package dev.astrgate.chat;
 
+import dev.astrgate.metrics.GatewayMetrics;
 import dev.astrgate.provider.ChatProvider;
 import dev.astrgate.provider.ProviderCall;
 import dev.astrgate.provider.ProviderException;
@@ -34,6 +35,7 @@ final class TurnRunner {
   private final Map<String, ChatSettings> settingsByConfig;
   private final Map<String, ProviderRegistry> providersByConfig;
   private final ContentBuilder content;
+  private final GatewayMetrics metrics;
 
   TurnRunner(Vertx vertx, StoreClient store, Map<String, ChatSettings> settings, Map<String, ProviderRegistry> providers) {
     this.vertx = vertx;
@@ -41,6 +43,7 @@ final class TurnRunner {
     this.settingsByConfig = settings;
     this.providersByConfig = providers;
     this.content = new ContentBuilder(store);
+    this.metrics = GatewayMetrics.of(vertx);
   }
 
   /** Mutable state of one running turn; touched only on the chat verticle's context. */
@@ -54,6 +57,9 @@ final class TurnRunner {
     final double startTime = System.currentTimeMillis() / 1000.0;
     final long startNanos = System.nanoTime();
     long firstTokenNanos;
+    long callStartNanos;
+    String provider = "none";
+    String outcome = "error";
     boolean closed;
     boolean ended;
     ProviderCall call;
@@ -99,6 +105,8 @@ final class TurnRunner {
   private void finish(Turn t) {
     if (!t.ended) {
       t.ended = true;
+      metrics.turn(t.provider, t.outcome);
+      metrics.turnDuration(t.provider, System.nanoTime() - t.startNanos);
       if (!t.closed) {
         t.sink.send(SseEvents.end(t.req.messageId()));
       }
@@ -119,6 +127,7 @@ final class TurnRunner {
         return Future.succeededFuture(true);
       }
       if (s.rateLimitDiscard()) {
+        t.outcome = "rate_limited";
         t.sink.send(SseEvents.plain("Rate limit exceeded: at most " + s.rateLimitCount() + " messages per "
             + s.rateLimitSeconds() + " s in this session. The message was discarded.", false, null, t.req.messageId()));
         return Future.succeededFuture(false);
@@ -147,6 +156,7 @@ final class TurnRunner {
     if (t.req.selectedProvider() != null && !t.req.selectedProvider().isBlank()) {
       provider = registry.byId(t.req.selectedProvider());
       if (provider.isEmpty()) {
+        t.outcome = "no_provider";
         t.sink.send(SseEvents.plain("Unknown provider: " + t.req.selectedProvider()
             + ". Use the id of an enabled entry of \"provider\" in the config.", false, null, t.req.messageId()));
         return Future.succeededFuture();
@@ -154,12 +164,14 @@ final class TurnRunner {
     } else {
       provider = registry.defaultProvider();
       if (provider.isEmpty()) {
+        t.outcome = "no_provider";
         t.sink.send(SseEvents.plain("No chat provider is configured. Add provider_sources and provider entries to the config"
             + " (or set OPENAI_API_KEY for the shipped default).", false, null, t.req.messageId()));
         return Future.succeededFuture();
       }
     }
     ChatProvider p = provider.get();
+    t.provider = p.id();
     String model = t.req.selectedModel() != null && !t.req.selectedModel().isBlank() ? t.req.selectedModel() : p.model();
     Future<ChatOps.Conversation> history = store.chat(new ChatOps.LoadContext(t.req.umo()));
     Future<Object> user = content.userContent(t.req.parts());
@@ -188,7 +200,7 @@ final class TurnRunner {
     ProviderListener listener = new ProviderListener() {
       @Override
       public void onText(String delta) {
-        firstToken(t);
+        firstToken(t, metrics);
         t.text.append(delta);
         if (t.streaming && !t.closed) {
           t.sink.send(SseEvents.plain(delta, true, null, t.req.messageId()));
@@ -198,7 +210,7 @@ final class TurnRunner {
 
       @Override
       public void onReasoning(String delta) {
-        firstToken(t);
+        firstToken(t, metrics);
         t.reasoning.append(delta);
         if (showReasoning && !t.closed) {
           t.sink.send(SseEvents.plain(delta, true, "reasoning", t.req.messageId()));
@@ -206,6 +218,7 @@ final class TurnRunner {
         }
       }
     };
+    t.callStartNanos = System.nanoTime();
     t.call = p.call(request, listener);
     if (t.closed) {
       t.call.cancel();
@@ -213,9 +226,10 @@ final class TurnRunner {
     return t.call.result();
   }
 
-  private static void firstToken(Turn t) {
+  private static void firstToken(Turn t, GatewayMetrics metrics) {
     if (t.firstTokenNanos == 0) {
       t.firstTokenNanos = System.nanoTime();
+      metrics.timeToFirstToken(t.provider, t.firstTokenNanos - t.callStartNanos);
     }
   }
 
@@ -243,9 +257,14 @@ final class TurnRunner {
     String text = result.text() == null ? t.text.toString() : result.text();
     String reasoning = result.reasoning() == null ? t.reasoning.toString() : result.reasoning();
     JsonObject stats = stats(t, result.usage());
+    Usage used = result.usage() == null ? Usage.NONE : result.usage();
+    metrics.tokens(t.provider, used.inputOther() + used.inputCached(), used.output());
     if (t.closed) {
+      t.outcome = "cancelled";
+      metrics.cancellation(t.provider);
       return saveBot(t, text, reasoning, stats, true).mapEmpty();
     }
+    t.outcome = "ok";
     Future<Void> events;
     if (t.streaming) {
       t.sink.send(SseEvents.agentStats(stats));
@@ -279,12 +298,15 @@ final class TurnRunner {
   private Future<Void> failed(Turn t, Throwable err) {
     JsonObject stats = stats(t, null);
     if (t.closed || (err instanceof ProviderException pe && pe.kind() == ProviderException.Kind.CANCELLED)) {
+      t.outcome = "cancelled";
+      metrics.cancellation(t.provider);
       LOG.info("chat turn cancelled session={} chars={}", t.req.sessionId(), t.text.length());
       return saveBot(t, t.text.toString(), t.reasoning.toString(), stats, true).mapEmpty();
     }
     String type = err instanceof ProviderException pe ? pe.errorType() : err.getClass().getSimpleName();
     String errorText = "Error occurred during AI execution.\nError Type: " + type + "\nError Message: " + err.getMessage();
     LOG.warn("provider failed session={} type={} reason={}", t.req.sessionId(), type, err.getMessage());
+    metrics.upstreamError(t.provider, type);
     String shown = t.text.length() == 0 ? errorText : t.text + "\n\n" + errorText;
     t.sink.send(SseEvents.plain(errorText, false, null, t.req.messageId()));
     t.sink.send(SseEvents.complete(shown, t.reasoning.toString(), t.req.messageId()));

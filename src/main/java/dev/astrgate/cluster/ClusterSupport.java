@@ -19,6 +19,11 @@ public final class ClusterSupport {
   }
 
   public static Future<Vertx> clusteredVertx(NodeOptions options) {
+    return clusteredVertx(options, null);
+  }
+
+  /** With {@code metrics} set, Vert.x reports its HTTP, pool and event-bus metrics into that registry. */
+  public static Future<Vertx> clusteredVertx(NodeOptions options, io.micrometer.core.instrument.MeterRegistry metrics) {
     System.setProperty("hazelcast.logging.type", "slf4j");
     Config config;
     try {
@@ -37,6 +42,11 @@ public final class ClusterSupport {
     HazelcastClusterManager manager = new HazelcastClusterManager(config);
     VertxOptions vo = new VertxOptions().setPreferNativeTransport(true)
         .setEventBusOptions(new EventBusOptions().setHost(options.clusterHost()));
-    return Vertx.builder().with(vo).withClusterManager(manager).buildClustered();
+    var builder = Vertx.builder().with(vo).withClusterManager(manager);
+    if (metrics != null) {
+      vo.setMetricsOptions(new io.vertx.micrometer.MicrometerMetricsOptions().setEnabled(true));
+      builder.withMetrics(new io.vertx.micrometer.MicrometerMetricsFactory(metrics));
+    }
+    return builder.buildClustered();
   }
 }

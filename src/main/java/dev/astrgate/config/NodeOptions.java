@@ -29,7 +29,8 @@ public record NodeOptions(
     int dbPoolSize,
     int embeddedDbPort,
     Duration shutdownGrace,
-    Set<String> roles) {
+    Set<String> roles,
+    String metricsToken) {
 
   /** What a node runs: the HTTP API, the chat pipeline, the platform adapters. */
   public static final Set<String> ALL_ROLES = Set.of("api", "chat", "platforms");
@@ -51,6 +52,7 @@ public record NodeOptions(
       {"ASTRGATE_DB_POOL_SIZE", "16", "PostgreSQL pool size"},
       {"ASTRGATE_EMBEDDED_DB_PORT", "0 (any free)", "port of the embedded PostgreSQL"},
       {"ASTRGATE_SHUTDOWN_GRACE_SECONDS", "10", "how long in-flight requests may finish on SIGTERM"},
+      {"ASTRGATE_METRICS_TOKEN", "(unset: open)", "bearer token required by GET /metrics"},
       {"ASTRGATE_ROLES", "api,chat,platforms", "what this node runs; e.g. api,platforms for an adapter worker"},
   };
 
@@ -73,7 +75,8 @@ public record NodeOptions(
         intOf(e, "ASTRGATE_DB_POOL_SIZE", 16),
         intOf(e, "ASTRGATE_EMBEDDED_DB_PORT", 0),
         Duration.ofSeconds(intOf(e, "ASTRGATE_SHUTDOWN_GRACE_SECONDS", 10)),
-        roles(e.getOrDefault("ASTRGATE_ROLES", "api,chat,platforms")));
+        roles(e.getOrDefault("ASTRGATE_ROLES", "api,chat,platforms")),
+        blankToNull(e.get("ASTRGATE_METRICS_TOKEN")));
   }
 
   public boolean runs(String role) {

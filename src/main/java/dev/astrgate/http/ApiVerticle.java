@@ -1,6 +1,10 @@
 package dev.astrgate.http;
 
 import dev.astrgate.auth.KeyCache;
+import dev.astrgate.metrics.GatewayMetrics;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import dev.astrgate.chat.ChatIntake;
 import dev.astrgate.chat.TurnRejected;
 import dev.astrgate.cluster.ClusterInfo;
@@ -81,7 +85,8 @@ public final class ApiVerticle extends VerticleBase {
         jsonBody.handle(ctx);
       }
     };
-    builder.rootHandler(new RequestLog(settings.node().nodeName()));
+    GatewayMetrics metrics = GatewayMetrics.of(vertx);
+    builder.rootHandler(new RequestLog(settings.node().nodeName(), metrics));
     builder.rootHandler(ctx -> {
       ctx.put(ApiSettings.KEY, settings);
       ctx.next();
@@ -115,6 +120,7 @@ public final class ApiVerticle extends VerticleBase {
     Buffer contractBytes = Contract.raw();
     router.get(AuthHandler.PUBLIC_CONTRACT_PATH).handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/json").end(contractBytes));
+    router.get("/metrics").handler(metricsHandler(metrics));
     router.get("/healthz").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end("{\"status\":\"UP\"}\n"));
     router.get("/readyz").handler(ctx -> readiness(ctx, store));
@@ -154,6 +160,25 @@ public final class ApiVerticle extends VerticleBase {
           .end(body.encode() + "\n");
       return Future.succeededFuture();
     });
+  }
+
+  /** Prometheus text; guarded by a bearer token when ASTRGATE_METRICS_TOKEN is set. */
+  private Handler<RoutingContext> metricsHandler(GatewayMetrics metrics) {
+    Handler<RoutingContext> scrape = PrometheusScrapingHandler.create(metrics.registry());
+    String token = settings.node().metricsToken();
+    if (token == null) {
+      return scrape;
+    }
+    byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    return ctx -> {
+      String given = ctx.request().getHeader("Authorization");
+      if (given == null || !MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
+        ctx.put(RequestLog.AUTH_FAILURE, given == null ? "missing" : "invalid");
+        Responses.error(ctx, 401, given == null ? "Missing metrics token" : "Invalid metrics token");
+        return;
+      }
+      scrape.handle(ctx);
+    };
   }
 
   private static void notYet(RoutingContext ctx, String what) {

@@ -56,7 +56,7 @@ final class ChatRoutes {
         }));
     ctx.response().endHandler(v -> push.unregister());
     ctx.response().closeHandler(v -> push.unregister());
-    vertx.eventBus().send(Addresses.CHAT_TURN, new ChatVerticle.TurnRequest(turn, sse), LOCAL);
+    vertx.eventBus().send(Addresses.CHAT_TURN, new ChatVerticle.TurnRequest(turn, sse, ctx.get(Responses.REQUEST_ID)), LOCAL);
   }
 
   /** A proactive message for this session, shown live in the open stream and kept in history (Part A.9). */

@@ -1,6 +1,7 @@
 package dev.astrgate.http;
 
 import dev.astrgate.cluster.Addresses;
+import dev.astrgate.metrics.GatewayMetrics;
 import dev.astrgate.cluster.ClusterInfo;
 import dev.astrgate.platform.MessageParts;
 import dev.astrgate.platform.PyText;
@@ -34,12 +35,14 @@ final class ImRoutes {
   static final long STALE_RETRY_MS = 250;
 
   private final EventBus bus;
+  private final GatewayMetrics metrics;
   private final StoreClient store;
   private final ClusterInfo cluster;
   private final dev.astrgate.platform.OwnerDirectory owners;
   private final java.util.function.BiConsumer<Long, io.vertx.core.Promise<Void>> timer;
 
   ImRoutes(io.vertx.core.Vertx vertx, StoreClient store, ClusterInfo cluster, dev.astrgate.platform.OwnerDirectory owners) {
+    this.metrics = GatewayMetrics.of(vertx);
     this.bus = vertx.eventBus();
     this.store = store;
     this.cluster = cluster;
@@ -66,12 +69,34 @@ final class ImRoutes {
     if (!cluster.available()) {
       throw new ApiError(503, "Cluster unavailable, please retry shortly");
     }
+    long started = System.nanoTime();
     Future<JsonArray> parts = MessageParts.build(message, store);
     Future<Void> done = WEBCHAT.equals(umo.platformId())
         ? parts.compose(p -> webchat(umo, p))
         : parts.transform(ar -> ar.succeeded() ? platform(umo, ar.result()) : afterInvalid(umo, ar.cause()));
+    done.onComplete(ar -> metrics.platformSend(umo.platformId(), sendOutcome(ar.cause()),
+        System.nanoTime() - started));
     done.onSuccess(v -> Responses.ok(ctx, new JsonObject())).onFailure(err -> ctx.fail(
         err instanceof MessageParts.Invalid ? ApiError.badRequest(err.getMessage()) : err));
+  }
+
+  /** A low-cardinality outcome label for a finished send. */
+  private static String sendOutcome(Throwable err) {
+    if (err == null) {
+      return "ok";
+    }
+    if (err instanceof MessageParts.Invalid) {
+      return "invalid";
+    }
+    if (err instanceof ApiError e) {
+      return switch (e.status()) {
+        case 404 -> "not_found";
+        case 502 -> "refused";
+        case 503 -> "unavailable";
+        default -> "invalid";
+      };
+    }
+    return "failed";
   }
 
   /** Upstream reads the body with {@code await request.json or {}}: non-JSON content types give {}. */

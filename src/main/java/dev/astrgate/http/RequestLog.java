@@ -1,5 +1,8 @@
 package dev.astrgate.http;
 
+import dev.astrgate.logging.RequestIds;
+import dev.astrgate.metrics.GatewayMetrics;
+import io.vertx.core.Vertx;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.ThreadLocalRandom;
@@ -16,9 +19,11 @@ public final class RequestLog implements Handler<RoutingContext> {
   private static final Pattern SECRET_PARAM = Pattern.compile("(?i)(^|&)(api_key|key|access_token)=[^&]*");
 
   private final String nodeName;
+  private final GatewayMetrics metrics;
 
-  public RequestLog(String nodeName) {
+  public RequestLog(String nodeName, GatewayMetrics metrics) {
     this.nodeName = nodeName;
+    this.metrics = metrics;
   }
 
   @Override
@@ -27,8 +32,13 @@ public final class RequestLog implements Handler<RoutingContext> {
     String incoming = ctx.request().getHeader("X-Request-Id");
     String rid = incoming != null && SAFE_ID.matcher(incoming).matches() ? incoming : newId();
     ctx.put(Responses.REQUEST_ID, rid);
+    RequestIds.set(Vertx.currentContext(), rid);
     ctx.response().putHeader("X-Request-Id", rid);
     ctx.addEndHandler(v -> {
+      String authFailure = ctx.get(AUTH_FAILURE);
+      if (authFailure != null) {
+        metrics.authFailure(authFailure);
+      }
       if (ACCESS.isInfoEnabled()) {
         String query = ctx.request().query();
         ACCESS.info("request method={} path={}{} status={} ms={} rid={} node={} key_id={}{}",

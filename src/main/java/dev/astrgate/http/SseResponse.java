@@ -2,6 +2,7 @@ package dev.astrgate.http;
 
 import dev.astrgate.chat.SseEvents;
 import dev.astrgate.chat.TurnSink;
+import dev.astrgate.metrics.GatewayMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
@@ -28,8 +29,12 @@ final class SseResponse implements TurnSink {
   private Runnable drainHandler;
   private Context drainContext;
 
+  private final GatewayMetrics metrics;
+  private boolean counted;
+
   SseResponse(Vertx vertx, HttpServerResponse response, int heartbeatSeconds) {
     this.vertx = vertx;
+    this.metrics = GatewayMetrics.of(vertx);
     this.httpContext = vertx.getOrCreateContext();
     this.response = response;
     this.heartbeatMillis = Math.max(1, heartbeatSeconds) * 1000L;
@@ -46,11 +51,21 @@ final class SseResponse implements TurnSink {
     response.closeHandler(v -> clientGone());
     response.exceptionHandler(err -> clientGone());
     response.writeHead();
+    metrics.streamOpened();
+    counted = true;
     heartbeatTimer = vertx.setPeriodic(Math.min(1000, heartbeatMillis), id -> {
       if (!closed && !ended && System.currentTimeMillis() - lastWrite >= heartbeatMillis) {
         write(HEARTBEAT);
       }
     });
+  }
+
+  /** Runs on the response's context only, so a plain flag is enough. */
+  private void uncount() {
+    if (counted) {
+      counted = false;
+      metrics.streamClosed();
+    }
   }
 
   boolean isClosed() {
@@ -63,6 +78,7 @@ final class SseResponse implements TurnSink {
     }
     closed = true;
     vertx.cancelTimer(heartbeatTimer);
+    uncount();
     Runnable h;
     Context c;
     synchronized (this) {
@@ -143,6 +159,7 @@ final class SseResponse implements TurnSink {
       }
       ended = true;
       vertx.cancelTimer(heartbeatTimer);
+      uncount();
       if (!closed) {
         response.end();
       }

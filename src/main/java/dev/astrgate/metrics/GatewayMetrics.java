@@ -1,7 +1,6 @@
 package dev.astrgate.metrics;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -10,17 +9,21 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.Shareable;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 
 /**
  * The node's Prometheus registry and the gateway's own meters. Labels stay low-cardinality on purpose:
  * provider ids, platform ids, outcomes and reasons, never usernames, session ids or keys.
  */
-public final class GatewayMetrics {
+public final class GatewayMetrics implements Shareable {
+  private static final String MAP = "astrgate.node";
+  private static final String KEY = "metrics";
   private static final Duration[] LATENCY_BUCKETS = {
       Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
       Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
@@ -28,7 +31,6 @@ public final class GatewayMetrics {
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicInteger openStreams = new AtomicInteger();
-  private final ConcurrentHashMap<String, AtomicInteger> platformConnected = new ConcurrentHashMap<>();
 
   public GatewayMetrics(String nodeName) {
     registry.config().commonTags("node", nodeName);
@@ -42,6 +44,22 @@ public final class GatewayMetrics {
 
   public PrometheusMeterRegistry registry() {
     return registry;
+  }
+
+  /** Makes these meters the ones {@link #of(Vertx)} finds for this node's Vert.x. */
+  public void attach(Vertx vertx) {
+    vertx.sharedData().getLocalMap(MAP).put(KEY, this);
+  }
+
+  /** The node's meters; a detached throwaway set when none was attached (a tool or a bare test Vert.x). */
+  public static GatewayMetrics of(Vertx vertx) {
+    Object m = vertx.sharedData().getLocalMap(MAP).get(KEY);
+    if (m instanceof GatewayMetrics gm) {
+      return gm;
+    }
+    GatewayMetrics detached = new GatewayMetrics("detached");
+    Object raced = vertx.sharedData().getLocalMap(MAP).putIfAbsent(KEY, detached);
+    return raced instanceof GatewayMetrics gm ? gm : detached;
   }
 
   /** One finished chat turn; outcome is ok, error, cancelled, rate_limited or no_provider. */
@@ -98,23 +116,17 @@ public final class GatewayMetrics {
     timer("astrgate_platform_send_duration", "Platform send latency", null).record(nanos, TimeUnit.NANOSECONDS);
   }
 
-  /** Connection state of a platform whose connection this node holds (1) or lost (0). */
-  public void platformConnected(String platform, boolean connected) {
-    platformConnected.computeIfAbsent(platform, id -> {
-      AtomicInteger state = new AtomicInteger();
-      Gauge.builder("astrgate_platform_connected", state, AtomicInteger::get)
-          .description("1 while this node holds the platform's connection").tag("platform", id).register(registry);
-      return state;
-    }).set(connected ? 1 : 0);
+  /** 1 while this node holds the platform's connection (OneBot owner, Telegram poller), else 0. */
+  public void platformConnection(String platform, BooleanSupplier holds) {
+    Gauge.builder("astrgate_platform_connected", holds, h -> h.getAsBoolean() ? 1 : 0)
+        .description("1 while this node holds the platform's connection").tag("platform", platform)
+        .strongReference(true).register(registry);
   }
 
   public void clusterMembers(IntSupplier members) {
+    // Micrometer holds gauge state weakly; these suppliers live nowhere else.
     Gauge.builder("astrgate_cluster_members", members, s -> s.getAsInt()).description("Members of the cluster this node sees")
-        .register(registry);
-  }
-
-  public DistributionSummary summary(String name, String description) {
-    return DistributionSummary.builder(name).description(description).register(registry);
+        .strongReference(true).register(registry);
   }
 
   private Timer timer(String name, String description, String provider) {
