@@ -1,6 +1,7 @@
 package dev.astrgate.chat;
 
 import dev.astrgate.store.AttachmentRepository.Attachment;
+import dev.astrgate.store.AttachmentRepository.AttachmentBytes;
 import dev.astrgate.store.ChatOps;
 import dev.astrgate.store.StoreClient;
 import io.vertx.core.Future;
@@ -75,17 +76,23 @@ final class ContentBuilder {
     if (a == null) {
       return Future.succeededFuture(null);
     }
+    JsonObject label = text(mediaLabel(type, a.filename()));
     if (type.equals("image") && a.sizeBytes() <= MAX_IMAGE_BYTES) {
-      return store.chat(new ChatOps.AttachmentBytes(a.attachmentId(), MAX_IMAGE_BYTES)).map(bytes -> new JsonObject()
+      return bytes(a, MAX_IMAGE_BYTES).map(bytes -> bytes == null ? label : new JsonObject()
           .put("type", "image_url")
           .put("image_url", new JsonObject().put("url", "data:" + a.mimeType() + ";base64,"
               + Base64.getEncoder().encodeToString(bytes.getBytes()))));
     }
     if (type.equals("file") && isTextLike(a) && a.sizeBytes() <= MAX_TEXT_FILE_BYTES) {
-      return store.chat(new ChatOps.AttachmentBytes(a.attachmentId(), MAX_TEXT_FILE_BYTES))
-          .map((Buffer bytes) -> text("[File: " + a.filename() + "]\n" + bytes.toString(StandardCharsets.UTF_8)));
+      return bytes(a, MAX_TEXT_FILE_BYTES).map(bytes -> bytes == null ? label
+          : text("[File: " + a.filename() + "]\n" + bytes.toString(StandardCharsets.UTF_8)));
     }
-    return Future.succeededFuture(text(mediaLabel(type, a.filename())));
+    return Future.succeededFuture(label);
+  }
+
+  /** The attachment's bytes, or null when it vanished or outgrew the cap. */
+  private Future<Buffer> bytes(Attachment a, long cap) {
+    return store.readAttachment(a.attachmentId(), cap).map(found -> found.map(AttachmentBytes::data).orElse(null));
   }
 
   /** The text kept in the LLM context for later turns: media are named, not embedded. */

@@ -15,7 +15,6 @@ public final class Addresses {
   public static final String STORE_ATTACHMENT_CHUNK = "store.attachment.chunk";
   public static final String STORE_CHAT = "store.chat";
   public static final String STORE_ATTACHMENT_READ = "store.attachment.read";
-  public static final String STORE_HISTORY_SAVE = "store.history.save";
   public static final String STORE_PREF_GET = "store.preference.get";
   public static final String STORE_PREF_BUMP_LEASE = "store.preference.bump_lease";
   public static final String STORE_PREF_PUT_IF_LEASE = "store.preference.put_if_lease";

@@ -7,6 +7,7 @@ import dev.astrgate.platform.MessageParts;
 import dev.astrgate.platform.PyText;
 import dev.astrgate.platform.SendFailure;
 import dev.astrgate.platform.Umo;
+import dev.astrgate.store.ChatOps;
 import dev.astrgate.store.StoreClient;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -220,7 +221,7 @@ final class ImRoutes {
           if (err instanceof ReplyException re && re.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS) {
             // No live stream anywhere: keep it in the session's history, as upstream does.
             JsonObject content = new JsonObject().put("type", "bot").put("message", MessageParts.forHistory(parts));
-            return store.saveHistory(WEBCHAT, sid, "bot", "bot", content).mapEmpty();
+            return store.chat(new ChatOps.AppendHistory(WEBCHAT, sid, "bot", content)).mapEmpty();
           }
           if (err instanceof ReplyException re && re.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT) {
             return Future.failedFuture(new ApiError(502, "Failed to send message: webchat session " + sid

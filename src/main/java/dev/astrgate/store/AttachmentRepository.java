@@ -117,29 +117,6 @@ public final class AttachmentRepository {
         });
   }
 
-  /** All bytes of an attachment that is known to be small enough to hold; larger ones are refused. */
-  public Future<Buffer> readWhole(String attachmentId, long maxBytes) {
-    return pool.preparedQuery("SELECT a.size_bytes, c.data FROM attachments a LEFT JOIN attachment_chunks c"
-            + " ON c.attachment_id = a.attachment_id WHERE a.attachment_id = $1 ORDER BY c.seq")
-        .execute(Tuple.of(attachmentId))
-        .compose(rows -> {
-          if (rows.size() == 0) {
-            return Future.failedFuture(new IllegalArgumentException("attachment not found: " + attachmentId));
-          }
-          Buffer all = Buffer.buffer();
-          for (Row r : rows) {
-            if (r.getLong(0) > maxBytes) {
-              return Future.failedFuture(new IllegalArgumentException("attachment too large to inline: " + attachmentId));
-            }
-            Buffer chunk = r.getBuffer(1);
-            if (chunk != null) {
-              all.appendBuffer(chunk);
-            }
-          }
-          return Future.succeededFuture(all);
-        });
-  }
-
   private static Attachment toAttachment(Row r) {
     return new Attachment(r.getString("attachment_id"), r.getString("path"), r.getString("type"), r.getString("mime_type"),
         r.getLong("size_bytes"), r.getInteger("chunk_count"), r.getString("sha256"));

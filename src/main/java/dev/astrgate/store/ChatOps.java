@@ -11,7 +11,7 @@ public final class ChatOps {
 
   /** A store operation answered by {@link ChatRepository}. */
   public sealed interface Op<R> permits SessionOwner, EnsureSession, AppendHistory, LoadContext, SaveContext,
-      LoadRoutes, SetRoute, Hit, AttachmentsMeta, AttachmentBytes, SetTitle {
+      LoadRoutes, SetRoute, Hit, AttachmentsMeta, SetTitle {
   }
 
   /** Creator of a session, or null when it does not exist. */
@@ -53,10 +53,6 @@ public final class ChatOps {
 
   /** Metadata rows for attachment ids (unknown ids are absent). */
   public record AttachmentsMeta(List<String> ids) implements Op<List<AttachmentRepository.Attachment>> {
-  }
-
-  /** The whole content of a small attachment; fails when larger than the cap. */
-  public record AttachmentBytes(String id, long maxBytes) implements Op<io.vertx.core.buffer.Buffer> {
   }
 
   /** Titles a session whose display name is still empty; bumps updated_at as upstream. */

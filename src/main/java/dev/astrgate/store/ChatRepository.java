@@ -1,7 +1,6 @@
 package dev.astrgate.store;
 
 import dev.astrgate.store.ChatOps.AppendHistory;
-import dev.astrgate.store.ChatOps.AttachmentBytes;
 import dev.astrgate.store.ChatOps.AttachmentsMeta;
 import dev.astrgate.store.ChatOps.Conversation;
 import dev.astrgate.store.ChatOps.EnsureSession;
@@ -59,8 +58,6 @@ public final class ChatRepository {
       f = hit(o);
     } else if (op instanceof AttachmentsMeta o) {
       f = attachments.findAll(o.ids());
-    } else if (op instanceof AttachmentBytes o) {
-      f = attachments.readWhole(o.id(), o.maxBytes());
     } else if (op instanceof SetTitle o) {
       f = pool.preparedQuery("UPDATE platform_sessions SET display_name = $2, updated_at = now()"
           + " WHERE session_id = $1 AND display_name IS NULL").execute(Tuple.of(o.sessionId(), o.title())).mapEmpty();

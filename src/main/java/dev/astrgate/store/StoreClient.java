@@ -8,7 +8,6 @@ import dev.astrgate.store.StoreRequests.BumpLease;
 import dev.astrgate.store.StoreRequests.GetPreference;
 import dev.astrgate.store.StoreRequests.PutIfLease;
 import dev.astrgate.store.StoreRequests.ReadAttachment;
-import dev.astrgate.store.StoreRequests.SaveHistory;
 import io.vertx.core.json.JsonObject;
 import dev.astrgate.store.SessionRepository.Page;
 import dev.astrgate.store.StoreRequests.FindAttachment;
@@ -73,10 +72,6 @@ public final class StoreClient {
   /** The whole attachment, or empty when unknown; {@code data} is null when it is over {@code maxBytes}. */
   public Future<Optional<AttachmentBytes>> readAttachment(String attachmentId, long maxBytes) {
     return ask(Addresses.STORE_ATTACHMENT_READ, new ReadAttachment(attachmentId, maxBytes));
-  }
-
-  public Future<Long> saveHistory(String platformId, String userId, String senderId, String senderName, JsonObject content) {
-    return ask(Addresses.STORE_HISTORY_SAVE, new SaveHistory(platformId, userId, senderId, senderName, content));
   }
 
   /** The stored value, or null. */

@@ -30,10 +30,6 @@ public final class StoreRequests {
   public record ReadAttachment(String attachmentId, long maxBytes) {
   }
 
-  /** Appends one row to {@code platform_message_history}; {@code content} is the JSON column as is. */
-  public record SaveHistory(String platformId, String userId, String senderId, String senderName,
-                            io.vertx.core.json.JsonObject content) {
-  }
 
   /** Reads a preference value (the {@code value} JSON, or null when absent). */
   public record GetPreference(String scope, String scopeId, String key) {

@@ -12,7 +12,6 @@ import dev.astrgate.store.StoreRequests.BumpLease;
 import dev.astrgate.store.StoreRequests.GetPreference;
 import dev.astrgate.store.StoreRequests.PutIfLease;
 import dev.astrgate.store.StoreRequests.ReadAttachment;
-import dev.astrgate.store.StoreRequests.SaveHistory;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -53,7 +52,6 @@ public final class StoreVerticle extends VerticleBase {
     KeyRepository keys = new KeyRepository(pool);
     SessionRepository sessions = new SessionRepository(pool);
     AttachmentRepository attachments = new AttachmentRepository(vertx, pool);
-    HistoryRepository history = new HistoryRepository(pool);
     PreferenceRepository preferences = new PreferenceRepository(pool);
 
     serve(Addresses.STORE_PING, (Ping p) -> pool.query("SELECT 1").execute().mapEmpty());
@@ -69,8 +67,6 @@ public final class StoreVerticle extends VerticleBase {
     pruneTimer = vertx.setPeriodic(60_000, 3_600_000, id -> chat.pruneRateLimits(System.currentTimeMillis() / 1000 - 86_400)
         .onFailure(err -> LOG.debug("rate limit prune failed reason={}", err.toString())));
     serve(Addresses.STORE_ATTACHMENT_READ, (ReadAttachment r) -> attachments.readAll(r.attachmentId(), r.maxBytes()));
-    serve(Addresses.STORE_HISTORY_SAVE, (SaveHistory r) -> history.insert(r.platformId(), r.userId(), r.senderId(),
-        r.senderName(), r.content()));
     serve(Addresses.STORE_PREF_GET, (GetPreference r) -> preferences.get(r.scope(), r.scopeId(), r.key()));
     serve(Addresses.STORE_PREF_BUMP_LEASE, (BumpLease r) -> preferences.bumpLease(r.scope(), r.scopeId(), r.key(), r.initial()));
     serve(Addresses.STORE_PREF_PUT_IF_LEASE, (PutIfLease r) -> preferences.putIfLease(r.scope(), r.scopeId(), r.key(),
