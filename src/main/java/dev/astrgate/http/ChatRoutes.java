@@ -54,8 +54,7 @@ final class ChatRoutes {
             msg.fail(503, ar.cause().getMessage());
           }
         }));
-    ctx.response().endHandler(v -> push.unregister());
-    ctx.response().closeHandler(v -> push.unregister());
+    sse.whenDone(push::unregister);
     vertx.eventBus().send(Addresses.CHAT_TURN, new ChatVerticle.TurnRequest(turn, sse, ctx.get(Responses.REQUEST_ID)), LOCAL);
   }
 

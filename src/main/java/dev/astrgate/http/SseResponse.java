@@ -31,6 +31,7 @@ final class SseResponse implements TurnSink {
 
   private final GatewayMetrics metrics;
   private boolean counted;
+  private Runnable onDone;
 
   SseResponse(Vertx vertx, HttpServerResponse response, int heartbeatSeconds) {
     this.vertx = vertx;
@@ -65,7 +66,15 @@ final class SseResponse implements TurnSink {
     if (counted) {
       counted = false;
       metrics.streamClosed();
+      if (onDone != null) {
+        onDone.run();
+      }
     }
+  }
+
+  /** Runs once on the response's context when the stream ends or the client leaves. */
+  void whenDone(Runnable cleanup) {
+    onDone = cleanup;
   }
 
   boolean isClosed() {
