@@ -44,6 +44,7 @@ public class ImMessageBench {
   static int rate = Integer.getInteger("rate", 1000);
   static int seconds = Integer.getInteger("seconds", 10);
   static int concurrency = Integer.getInteger("concurrency", 64);
+  static int warmup = Integer.getInteger("warmup", 20);
 
   record Result(String target, String mode, long sent, long ok, long errors, double perSecond, double p50, double p99,
                 double max) {
@@ -97,8 +98,11 @@ public class ImMessageBench {
           new PoolOptions().setHttp1MaxSize(Math.max(concurrency, 64)));
       Buffer body = Buffer.buffer(new JsonObject().put("umo", "qq:FriendMessage:12345").put("message", "bench").encode());
       System.out.println("warming up (JIT) ...");
-      closedLoop(http, portA, key, body, concurrency, 4);
-      closedLoop(http, portB, key, body, concurrency, 4);
+      // Both paths, interleaved, until the JIT has settled (C2 compiles steal CPU long after the first seconds).
+      for (int w = 0; w < warmup; w += 2) {
+        closedLoop(http, portA, key, body, 16, 1);
+        closedLoop(http, portB, key, body, 16, 1);
+      }
       List<Result> results = new ArrayList<>();
       results.add(closedLoop(http, portA, key, body, 1, Math.max(3, seconds / 2)).withTarget("A (owner)"));
       results.add(closedLoop(http, portB, key, body, 1, Math.max(3, seconds / 2)).withTarget("B (other node)"));
@@ -175,41 +179,51 @@ public class ImMessageBench {
   }
 
   /**
-   * Sends at a fixed rate whatever the answers do; latency counts from when each send was due. The pacer is a 1 ms
-   * timer on one event loop that sends everything that has come due, so requests are issued from one context.
+   * Sends at a fixed rate whatever the answers do; latency counts from when each send was due, so a stall anywhere
+   * (including in this generator) shows up instead of being hidden. A pacer thread hands each due send to one
+   * event-loop context; {@code lateness} reports how late the generator itself was.
    */
   static Result openLoop(Vertx vertx, HttpClient http, String target, int port, String key, Buffer body, int rate, int secs)
       throws Exception {
     int total = rate * secs;
     long[] lat = new long[total];
+    long[] late = new long[total];
     AtomicInteger done = new AtomicInteger();
     AtomicInteger ok = new AtomicInteger();
     CompletableFuture<Void> finished = new CompletableFuture<>();
+    io.vertx.core.Context ctx = vertx.getOrCreateContext();
     long start = System.nanoTime() + 5_000_000;
     long intervalNs = 1_000_000_000L / rate;
-    int[] next = {0};
-    vertx.runOnContext(v -> vertx.setPeriodic(1, timer -> {
-      long now = System.nanoTime();
-      while (next[0] < total && start + next[0] * intervalNs <= now) {
-        int idx = next[0]++;
-        long due = start + idx * intervalNs;
-        post(http, port, key, body).onComplete(ar -> {
-          lat[idx] = System.nanoTime() - due;
-          if (ar.succeeded() && ar.result() == 200) {
-            ok.incrementAndGet();
-          }
-          if (done.incrementAndGet() == total) {
-            finished.complete(null);
-          }
+    Thread pacer = new Thread(() -> {
+      for (int i = 0; i < total; i++) {
+        long due = start + i * intervalNs;
+        long wait;
+        while ((wait = due - System.nanoTime()) > 0) {
+          java.util.concurrent.locks.LockSupport.parkNanos(wait);
+        }
+        int idx = i;
+        ctx.runOnContext(v -> {
+          late[idx] = System.nanoTime() - due;
+          post(http, port, key, body).onComplete(ar -> {
+            lat[idx] = System.nanoTime() - due;
+            if (ar.succeeded() && ar.result() == 200) {
+              ok.incrementAndGet();
+            }
+            if (done.incrementAndGet() == total) {
+              finished.complete(null);
+            }
+          });
         });
       }
-      if (next[0] == total) {
-        vertx.cancelTimer(timer);
-      }
-    }));
+    }, "pacer");
+    pacer.setDaemon(true);
+    pacer.start();
     finished.get(secs + 60L, TimeUnit.SECONDS);
     double elapsed = (System.nanoTime() - start) / 1e9;
     Arrays.sort(lat);
+    Arrays.sort(late);
+    System.out.printf("  %s %d/s: generator lateness p50 %.2f ms, p99 %.2f ms%n", target, rate, ms(late[total / 2]),
+        ms(late[(int) (total * 0.99)]));
     return new Result(target, rate + "/s fixed", total, ok.get(), total - ok.get(), total / elapsed,
         ms(lat[total / 2]), ms(lat[(int) (total * 0.99)]), ms(lat[total - 1]));
   }
