@@ -132,6 +132,10 @@ public class ImMessageBench {
     Files.writeString(confDir.resolve("default.json"), conf.encodePrettily());
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
     cmd.addAll(JVM_FLAGS);
+    String extra = System.getProperty("nodeJvmOpts", "").strip();
+    if (!extra.isEmpty()) {
+      cmd.addAll(List.of(extra.replace("{dir}", dir.toString()).split("\\s+")));
+    }
     cmd.addAll(List.of("-jar", "target/astrgate.jar"));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("node.log").toFile());
     Map<String, String> env = pb.environment();
