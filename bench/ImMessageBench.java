@@ -45,6 +45,7 @@ public class ImMessageBench {
   static int seconds = Integer.getInteger("seconds", 10);
   static int concurrency = Integer.getInteger("concurrency", 64);
   static int warmup = Integer.getInteger("warmup", 20);
+  static final java.util.concurrent.atomic.AtomicReference<String> FIRST_ERROR = new java.util.concurrent.atomic.AtomicReference<>();
 
   record Result(String target, String mode, long sent, long ok, long errors, double perSecond, double p50, double p99,
                 double max) {
@@ -94,7 +95,7 @@ public class ImMessageBench {
         }
         Thread.sleep(50);
       }
-      HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+      HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5_000),
           new PoolOptions().setHttp1MaxSize(Math.max(concurrency, 64)));
       Buffer body = Buffer.buffer(new JsonObject().put("umo", "qq:FriendMessage:12345").put("message", "bench").encode());
       System.out.println("warming up (JIT) ...");
@@ -178,8 +179,19 @@ public class ImMessageBench {
 
   static Future<Integer> post(HttpClient http, int port, String key, Buffer body) {
     return http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
-            .setURI("/api/v1/im/message").putHeader("X-API-Key", key).putHeader("Content-Type", "application/json"))
-        .compose(req -> req.send(body)).compose(resp -> resp.body().map(b -> resp.statusCode()));
+            .setURI("/api/v1/im/message").putHeader("X-API-Key", key).putHeader("Content-Type", "application/json")
+            .setIdleTimeout(30_000))
+        .compose(req -> req.send(body)).compose(resp -> resp.body().map(b -> {
+          if (resp.statusCode() != 200 && FIRST_ERROR.compareAndSet(null, resp.statusCode() + " " + b)) {
+            System.out.println("  first error: " + FIRST_ERROR.get());
+          }
+          return resp.statusCode();
+        }))
+        .onFailure(err -> {
+          if (FIRST_ERROR.compareAndSet(null, err.toString())) {
+            System.out.println("  first error: " + err);
+          }
+        });
   }
 
   /**
