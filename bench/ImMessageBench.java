@@ -44,6 +44,8 @@ public class ImMessageBench {
   static int rate = Integer.getInteger("rate", 1000);
   static int seconds = Integer.getInteger("seconds", 10);
   static int concurrency = Integer.getInteger("concurrency", 64);
+  static int warmup = Integer.getInteger("warmup", 20);
+  static final java.util.concurrent.atomic.AtomicReference<String> FIRST_ERROR = new java.util.concurrent.atomic.AtomicReference<>();
 
   record Result(String target, String mode, long sent, long ok, long errors, double perSecond, double p50, double p99,
                 double max) {
@@ -93,12 +95,15 @@ public class ImMessageBench {
         }
         Thread.sleep(50);
       }
-      HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+      HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5_000),
           new PoolOptions().setHttp1MaxSize(Math.max(concurrency, 64)));
       Buffer body = Buffer.buffer(new JsonObject().put("umo", "qq:FriendMessage:12345").put("message", "bench").encode());
       System.out.println("warming up (JIT) ...");
-      closedLoop(http, portA, key, body, concurrency, 4);
-      closedLoop(http, portB, key, body, concurrency, 4);
+      // Both paths, interleaved, until the JIT has settled (C2 compiles steal CPU long after the first seconds).
+      for (int w = 0; w < warmup; w += 2) {
+        closedLoop(http, portA, key, body, 16, 1);
+        closedLoop(http, portB, key, body, 16, 1);
+      }
       List<Result> results = new ArrayList<>();
       results.add(closedLoop(http, portA, key, body, 1, Math.max(3, seconds / 2)).withTarget("A (owner)"));
       results.add(closedLoop(http, portB, key, body, 1, Math.max(3, seconds / 2)).withTarget("B (other node)"));
@@ -128,6 +133,10 @@ public class ImMessageBench {
     Files.writeString(confDir.resolve("default.json"), conf.encodePrettily());
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
     cmd.addAll(JVM_FLAGS);
+    String extra = System.getProperty("nodeJvmOpts", "").strip();
+    if (!extra.isEmpty()) {
+      cmd.addAll(List.of(extra.replace("{dir}", dir.toString()).split("\\s+")));
+    }
     cmd.addAll(List.of("-jar", "target/astrgate.jar"));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("node.log").toFile());
     Map<String, String> env = pb.environment();
@@ -170,46 +179,67 @@ public class ImMessageBench {
 
   static Future<Integer> post(HttpClient http, int port, String key, Buffer body) {
     return http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
-            .setURI("/api/v1/im/message").putHeader("X-API-Key", key).putHeader("Content-Type", "application/json"))
-        .compose(req -> req.send(body)).compose(resp -> resp.body().map(b -> resp.statusCode()));
+            .setURI("/api/v1/im/message").putHeader("X-API-Key", key).putHeader("Content-Type", "application/json")
+            .setIdleTimeout(30_000))
+        .compose(req -> req.send(body)).compose(resp -> resp.body().map(b -> {
+          if (resp.statusCode() != 200 && FIRST_ERROR.compareAndSet(null, resp.statusCode() + " " + b)) {
+            System.out.println("  first error: " + FIRST_ERROR.get());
+          }
+          return resp.statusCode();
+        }))
+        .onFailure(err -> {
+          if (FIRST_ERROR.compareAndSet(null, err.toString())) {
+            System.out.println("  first error: " + err);
+          }
+        });
   }
 
   /**
-   * Sends at a fixed rate whatever the answers do; latency counts from when each send was due. The pacer is a 1 ms
-   * timer on one event loop that sends everything that has come due, so requests are issued from one context.
+   * Sends at a fixed rate whatever the answers do; latency counts from when each send was due, so a stall anywhere
+   * (including in this generator) shows up instead of being hidden. A pacer thread hands each due send to one
+   * event-loop context; {@code lateness} reports how late the generator itself was.
    */
   static Result openLoop(Vertx vertx, HttpClient http, String target, int port, String key, Buffer body, int rate, int secs)
       throws Exception {
     int total = rate * secs;
     long[] lat = new long[total];
+    long[] late = new long[total];
     AtomicInteger done = new AtomicInteger();
     AtomicInteger ok = new AtomicInteger();
     CompletableFuture<Void> finished = new CompletableFuture<>();
+    io.vertx.core.Context ctx = vertx.getOrCreateContext();
     long start = System.nanoTime() + 5_000_000;
     long intervalNs = 1_000_000_000L / rate;
-    int[] next = {0};
-    vertx.runOnContext(v -> vertx.setPeriodic(1, timer -> {
-      long now = System.nanoTime();
-      while (next[0] < total && start + next[0] * intervalNs <= now) {
-        int idx = next[0]++;
-        long due = start + idx * intervalNs;
-        post(http, port, key, body).onComplete(ar -> {
-          lat[idx] = System.nanoTime() - due;
-          if (ar.succeeded() && ar.result() == 200) {
-            ok.incrementAndGet();
-          }
-          if (done.incrementAndGet() == total) {
-            finished.complete(null);
-          }
+    Thread pacer = new Thread(() -> {
+      for (int i = 0; i < total; i++) {
+        long due = start + i * intervalNs;
+        long wait;
+        while ((wait = due - System.nanoTime()) > 0) {
+          java.util.concurrent.locks.LockSupport.parkNanos(wait);
+        }
+        int idx = i;
+        ctx.runOnContext(v -> {
+          late[idx] = System.nanoTime() - due;
+          post(http, port, key, body).onComplete(ar -> {
+            lat[idx] = System.nanoTime() - due;
+            if (ar.succeeded() && ar.result() == 200) {
+              ok.incrementAndGet();
+            }
+            if (done.incrementAndGet() == total) {
+              finished.complete(null);
+            }
+          });
         });
       }
-      if (next[0] == total) {
-        vertx.cancelTimer(timer);
-      }
-    }));
+    }, "pacer");
+    pacer.setDaemon(true);
+    pacer.start();
     finished.get(secs + 60L, TimeUnit.SECONDS);
     double elapsed = (System.nanoTime() - start) / 1e9;
     Arrays.sort(lat);
+    Arrays.sort(late);
+    System.out.printf("  %s %d/s: generator lateness p50 %.2f ms, p99 %.2f ms%n", target, rate, ms(late[total / 2]),
+        ms(late[(int) (total * 0.99)]));
     return new Result(target, rate + "/s fixed", total, ok.get(), total - ok.get(), total / elapsed,
         ms(lat[total / 2]), ms(lat[(int) (total * 0.99)]), ms(lat[total - 1]));
   }
