@@ -34,6 +34,9 @@ public final class ClusterSupport {
       return Future.failedFuture(e);
     }
     config.setInstanceName(options.nodeName());
+    if (options.clusterName() != null) {
+      config.setClusterName(options.clusterName());
+    }
     JoinConfig join = config.getNetworkConfig().getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);

@@ -30,7 +30,8 @@ public record NodeOptions(
     int embeddedDbPort,
     Duration shutdownGrace,
     Set<String> roles,
-    String metricsToken) {
+    String metricsToken,
+    String clusterName) {
 
   /** What a node runs: the HTTP API, the chat pipeline, the platform adapters. */
   public static final Set<String> ALL_ROLES = Set.of("api", "chat", "platforms");
@@ -46,6 +47,7 @@ public record NodeOptions(
       {"ASTRGATE_CLUSTER_CONFIG", "./cluster.xml", "Hazelcast config file"},
       {"ASTRGATE_CLUSTER_MEMBERS", "127.0.0.1", "comma-separated TCP/IP members"},
       {"ASTRGATE_CLUSTER_HOST", "127.0.0.1", "address this node's event bus binds to"},
+      {"ASTRGATE_CLUSTER_NAME", "(cluster.xml: astrgate)", "Hazelcast cluster name; separates clusters that can see each other"},
       {"ASTRGATE_BOOTSTRAP_KEY", "(unset)", "an abk_ key stored with all scopes at start if absent"},
       {"ASTRGATE_NODE_NAME", "host-pid", "node name in logs and /readyz"},
       {"ASTRGATE_HTTP_INSTANCES", "cores", "ApiVerticle instances"},
@@ -76,7 +78,8 @@ public record NodeOptions(
         intOf(e, "ASTRGATE_EMBEDDED_DB_PORT", 0),
         Duration.ofSeconds(intOf(e, "ASTRGATE_SHUTDOWN_GRACE_SECONDS", 10)),
         roles(e.getOrDefault("ASTRGATE_ROLES", "api,chat,platforms")),
-        blankToNull(e.get("ASTRGATE_METRICS_TOKEN")));
+        blankToNull(e.get("ASTRGATE_METRICS_TOKEN")),
+        blankToNull(e.get("ASTRGATE_CLUSTER_NAME")));
   }
 
   public boolean runs(String role) {

@@ -31,7 +31,7 @@ class ClusteredRateLimitTest {
     conf.getJsonObject("platform_settings").put("rate_limit", new JsonObject().put("count", 3).put("time", 3600)
         .put("strategy", "discard"));
     Map<String, String> cluster = Map.of("ASTRGATE_CLUSTER", "true", "ASTRGATE_CLUSTER_CONFIG", "cluster.xml",
-        "ASTRGATE_CLUSTER_MEMBERS", "127.0.0.1");
+        "ASTRGATE_CLUSTER_MEMBERS", "127.0.0.1", "ASTRGATE_CLUSTER_NAME", "astrgate-test-" + UUID.randomUUID());
     TestNode a = TestNode.start(cluster, conf);
     TestNode b = TestNode.start(cluster, conf);
     try {

@@ -35,7 +35,7 @@ class WebchatPushTest {
     openai.script(FakeReply.tokens("thinking", " slowly", " here").delayMs(1500));
     JsonObject conf = ChatStreamTest.conf(openai.baseUrl(), openai.baseUrl(), -1);
     Map<String, String> cluster = Map.of("ASTRGATE_CLUSTER", "true", "ASTRGATE_CLUSTER_CONFIG", "cluster.xml",
-        "ASTRGATE_CLUSTER_MEMBERS", "127.0.0.1");
+        "ASTRGATE_CLUSTER_MEMBERS", "127.0.0.1", "ASTRGATE_CLUSTER_NAME", "astrgate-test-" + UUID.randomUUID());
     TestNode a = TestNode.start(cluster, conf);
     TestNode b = TestNode.start(cluster, conf);
     try {
