@@ -128,10 +128,11 @@ public final class ChatBench {
             .setDatabase("postgres").setCachePreparedStatements(true)).using(vertx).build();
     HttpClient http = client(1);
     try {
-      Samples pg = roundTrips(2000, () -> pool.preparedQuery("SELECT $1::int").execute(Tuple.of(1)).mapEmpty());
-      Samples health = roundTrips(2000, () -> http.request(new RequestOptions().setMethod(HttpMethod.GET)
+      progress("calibration: sequential round trips");
+      Samples pg = roundTrips("PostgreSQL SELECT", 2000, () -> pool.preparedQuery("SELECT $1::int").execute(Tuple.of(1)).mapEmpty());
+      Samples health = roundTrips("GET /healthz", 2000, () -> http.request(new RequestOptions().setMethod(HttpMethod.GET)
           .setHost("127.0.0.1").setPort(port).setURI("/healthz")).compose(r -> r.send()).compose(r -> r.body()).mapEmpty());
-      Samples bots = roundTrips(2000, () -> http.request(new RequestOptions().setMethod(HttpMethod.GET)
+      Samples bots = roundTrips("GET /api/v1/im/bots", 2000, () -> http.request(new RequestOptions().setMethod(HttpMethod.GET)
           .setHost("127.0.0.1").setPort(port).setURI("/api/v1/im/bots").putHeader("X-API-Key", key))
           .compose(r -> r.send()).compose(r -> r.body()).mapEmpty());
       out("");
@@ -148,14 +149,34 @@ public final class ChatBench {
     }
   }
 
-  private Samples roundTrips(int n, java.util.function.Supplier<Future<Void>> op) throws Exception {
+  /** {@code n} sequential round trips (after 1,000 unmeasured ones), all issued from one event loop. */
+  private Samples roundTrips(String what, int n, java.util.function.Supplier<Future<Void>> op) throws Exception {
     Samples s = new Samples();
-    for (int i = 0; i < n + 1000; i++) {
-      long t = System.nanoTime();
-      await(op.get(), 30);
-      if (i >= 1000) {
-        s.add(System.nanoTime() - t);
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    int[] i = {0};
+    Runnable[] step = new Runnable[1];
+    step[0] = () -> {
+      if (i[0] >= n + 1000) {
+        done.complete();
+        return;
       }
+      long t = System.nanoTime();
+      op.get().onComplete(ar -> {
+        if (ar.failed()) {
+          done.tryFail(ar.cause());
+          return;
+        }
+        if (i[0]++ >= 1000) {
+          s.add(System.nanoTime() - t);
+        }
+        step[0].run();
+      });
+    };
+    vertx.getOrCreateContext().runOnContext(v -> step[0].run());
+    try {
+      await(done.future(), 120);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException(what + ": stuck at round trip " + i[0]);
     }
     return Samples.merge(List.of(s));
   }
@@ -174,14 +195,19 @@ public final class ChatBench {
     closedLoop(client, direct, 100, 5, 1, TOKENS, "w2", false);
     closedLoop(client, gateway, 100, 5, 1, TOKENS, "w3", false);
     List<Run[]> rows = new ArrayList<>();
+    // Direct and gateway alternate in slices, so load from anything else on the machine falls on both alike.
+    int rounds = 3;
     for (int c : levels) {
       long ramp = c >= 500 ? 3 : 2;
-      long secs = c == 1 ? Math.max(seconds, 20) : seconds;
-      progress("level " + c + ": direct " + secs + " s");
-      Run d = closedLoop(client, direct, c, secs, ramp, TOKENS, "d" + c, false);
-      progress("level " + c + ": gateway " + secs + " s");
-      Run g = closedLoop(client, gateway, c, secs, ramp, TOKENS, "g" + c, false);
-      rows.add(new Run[] {d, g});
+      long slice = Math.max(4, (c == 1 ? Math.max(seconds, 21) : seconds) / rounds);
+      List<Run> ds = new ArrayList<>();
+      List<Run> gs = new ArrayList<>();
+      for (int round = 0; round < rounds; round++) {
+        progress("level " + c + ", round " + (round + 1) + "/" + rounds + ": direct " + slice + " s, gateway " + slice + " s");
+        ds.add(closedLoop(client, direct, c, slice, ramp, TOKENS, "d" + c + "r" + round, false));
+        gs.add(closedLoop(client, gateway, c, slice, ramp, TOKENS, "g" + c + "r" + round, false));
+      }
+      rows.add(new Run[] {combine(ds), combine(gs)});
     }
     out("");
     out("== 1. Time to first token and inter-token gap: %d tokens, one every %d ms, closed loop, new session_id per stream",
@@ -263,6 +289,31 @@ public final class ChatBench {
         }
       }
     }
+  }
+
+  /** The slices of one path at one level as one run: counts and samples added, CPU averaged. */
+  private Run combine(List<Run> parts) {
+    Run all = new Run(parts.get(0).conc, parts.get(0).gateway);
+    double g = 0, gs = 0, pg = 0, d = 0, m = 0;
+    for (Run r : parts) {
+      all.ok += r.ok;
+      all.errors += r.errors;
+      all.incomplete += r.incomplete;
+      all.savedEvents += r.savedEvents;
+      all.seconds += r.seconds;
+      all.errorSamples.addAll(r.errorSamples);
+      g += r.cpu.gateway() / parts.size();
+      gs += r.cpu.gatewaySys() / parts.size();
+      pg += r.cpu.postgres() / parts.size();
+      d += r.cpu.driver() / parts.size();
+      m += r.cpu.machine() / parts.size();
+    }
+    all.ttft = Samples.merge(parts.stream().map(r -> r.ttft).toList());
+    all.gaps = Samples.merge(parts.stream().map(r -> r.gaps).toList());
+    all.total = Samples.merge(parts.stream().map(r -> r.total).toList());
+    all.toSession = Samples.merge(parts.stream().map(r -> r.toSession).toList());
+    all.cpu = new Cpu.Usage(g, gs, pg, d, m);
+    return all;
   }
 
   private Run closedLoop(HttpClient client, Stream.Target target, int conc, long seconds, long rampSeconds, int tokens,
