@@ -213,6 +213,7 @@ public final class ChatBench {
     out("== 1. Time to first token and inter-token gap: %d tokens, one every %d ms, closed loop, new session_id per stream",
         TOKENS, TOKEN_DELAY_MS);
     out("   TTFT = request sent -> first plain event (gateway) / first content delta (direct); ms");
+    out("   CPU ms/str = CPU per stream: gateway + its PostgreSQL (gateway rows), driver + fake (direct rows)");
     out("");
     out("%-8s | %-28s | %-28s | %-28s | %-28s", "streams", "TTFT p50  direct  gw  over", "TTFT p99  direct  gw  over",
         "gap p50   direct  gw  over", "gap p99   direct  gw  over");
@@ -226,13 +227,14 @@ public final class ChatBench {
           d.gaps.ms(.99), g.gaps.ms(.99), g.gaps.ms(.99) - d.gaps.ms(.99));
     }
     out("");
-    out("%-8s %-8s %8s %9s %9s %7s %7s %9s %9s  %s", "streams", "path", "measured", "streams/s", "tokens/s", "errors",
-        "incompl", "TTFT max", "gap max", "CPU (% of one core) while measuring");
+    out("%-8s %-8s %8s %9s %9s %7s %7s %9s %9s %10s  %s", "streams", "path", "measured", "streams/s", "tokens/s", "errors",
+        "incompl", "TTFT max", "gap max", "CPU ms/str", "CPU (% of one core) while measuring");
     for (Run[] r : rows) {
       for (Run x : r) {
-        out("%-8d %-8s %8d %9.0f %9.0f %7d %7d %9.2f %9.2f  %s", x.conc, x.gateway ? "gateway" : "direct", x.ok,
+        double perStream = (x.gateway ? x.cpu.gateway() + x.cpu.postgres() : x.cpu.driver()) * 10 / (x.ok / x.seconds);
+        out("%-8d %-8s %8d %9.0f %9.0f %7d %7d %9.2f %9.2f %10.2f  %s", x.conc, x.gateway ? "gateway" : "direct", x.ok,
             x.ok / x.seconds, x.ok * (double) TOKENS / x.seconds, x.errors, x.incomplete, x.ttft.maxMs(), x.gaps.maxMs(),
-            x.cpu.format());
+            perStream, x.cpu.format());
         x.printErrors();
       }
     }
@@ -328,9 +330,10 @@ public final class ChatBench {
     List<Samples> total = new ArrayList<>();
     List<Samples> toSession = new ArrayList<>();
     long[][] counts = new long[conc][4];
-    Cpu.Snapshot[] cpuAt = new Cpu.Snapshot[1];
-    long cpuTimer = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(measureFrom - System.nanoTime())),
-        id -> cpuAt[0] = cpu.snap());
+    // Off the event loops: reading /proc takes a while.
+    java.util.concurrent.CompletableFuture<Cpu.Snapshot> cpuAt = java.util.concurrent.CompletableFuture.supplyAsync(
+        cpu::snap, java.util.concurrent.CompletableFuture.delayedExecutor(
+            Math.max(1, TimeUnit.NANOSECONDS.toMillis(measureFrom - System.nanoTime())), TimeUnit.MILLISECONDS));
     for (int i = 0; i < conc; i++) {
       Samples t = new Samples();
       Samples g = new Samples();
@@ -393,9 +396,8 @@ public final class ChatBench {
       out("WARNING: %d workers still busy 180 s after the deadline", done.getCount());
       ok = false;
     }
-    vertx.cancelTimer(cpuTimer);
     Cpu.Snapshot end = cpu.snap();
-    run.cpu = Cpu.between(cpuAt[0] == null ? end : cpuAt[0], end);
+    run.cpu = Cpu.between(cpuAt.get(30, TimeUnit.SECONDS), end);
     run.seconds = seconds;
     run.ttft = Samples.merge(ttft);
     run.gaps = Samples.merge(gaps);
@@ -442,6 +444,17 @@ public final class ChatBench {
       if (best == null || r.ok / r.seconds > best.ok / best.seconds) {
         best = r;
       }
+    }
+    out("");
+    out("CPU per completed turn, from the same runs (ms of one core): the ceiling is what two otherwise idle cores would allow");
+    out("%-8s %9s %9s %12s %9s %18s", "clients", "gateway", "postgres", "driver+fake", "sum", "ceiling turns/s");
+    for (Run r : runs) {
+      double rate = r.ok / r.seconds;
+      double gw = r.cpu.gateway() * 10 / rate;
+      double pg = r.cpu.postgres() * 10 / rate;
+      double dr = r.cpu.driver() * 10 / rate;
+      out("%-8d %9.2f %9.2f %12.2f %9.2f %11.0f (%.0f without the driver)", r.conc, gw, pg, dr, gw + pg + dr,
+          2000 / (gw + pg + dr), 2000 / (gw + pg));
     }
     if (best != null) {
       double rate = best.ok / best.seconds;
@@ -501,6 +514,7 @@ public final class ChatBench {
     int n = Integer.parseInt(opts.getOrDefault("idle-streams", "10000"));
     fake.script(FakeReply.tokens("x").hangAfterHeaders());
     long[] before = heap();
+    Map<String, long[]> histBefore = histogram();
     long rssBefore = rssKb(gatewayPid);
     progress("idle: heap before " + before[0] / 1024 + " MiB used; opening " + n + " streams");
     HttpClient client = client(n + 100);
@@ -550,16 +564,20 @@ public final class ChatBench {
       }
     }
     double openSeconds = (System.nanoTime() - t0) / 1e9;
-    Thread.sleep(5000);
+    Cpu.Snapshot holdFrom = cpu.snap();
+    Thread.sleep(10_000);
+    Cpu.Usage holding = Cpu.between(holdFrom, cpu.snap());
     int upstream = fake.openConnections();
     int open2 = withSession.get() - endedEarly.get();
     long[] after = heap();
+    Map<String, long[]> histOpen = histogram();
     long rssAfter = rssKb(gatewayPid);
     int stillOpen = withSession.get() - endedEarly.get();
     int endedBeforeClose = endedEarly.get();
 
     progress("idle: closing all streams");
     closing.set(true);
+    int closedBefore = fake.closedConnections().size();
     long c0 = System.nanoTime();
     await(client.close(), 60);
     long settleDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
@@ -578,7 +596,9 @@ public final class ChatBench {
     }
     double settleSeconds = (System.nanoTime() - c0) / 1e9 - (zeroSince > 0 ? 2 : 0);
     int upstreamLeft = fake.openConnections();
+    int churn = fake.closedConnections().size() - closedBefore;
     long[] closed = heap();
+    Map<String, long[]> histClosed = histogram();
     int ready = readyz();
     fake.script(FakeReply.tokens("still", " ", "alive"));
     HttpClient probe = client(2);
@@ -599,7 +619,8 @@ public final class ChatBench {
     out("streams opened with session_id received : %d of %d in %.1f s (%d ended before we closed them)", withSession.get(),
         n, openSeconds, endedBeforeClose);
     errors.forEach(e -> out("   e.g. %s", e.length() > 200 ? e.substring(0, 200) : e));
-    out("still open when measured                : %d (%d at the 5 s settle)", stillOpen, open2);
+    out("still open when measured                : %d (%d after 10 s of holding them)", stillOpen, open2);
+    out("CPU while holding them (10 s)           : %s", holding.format());
     out("upstream connections open at the fake   : %d (the gateway's per-host pool limit; the rest wait in its queue)",
         upstream);
     out("heap used after full GC, before         : %8.1f MiB (committed %.0f MiB)", before[0] / 1024.0, before[1] / 1024.0);
@@ -609,16 +630,50 @@ public final class ChatBench {
     out("gateway RSS before / with streams open  : %d MiB / %d MiB", rssBefore / 1024, rssAfter / 1024);
     out("target: %d open streams within 1 GiB of heap: %s", n,
         stillOpen == n && after[0] <= 1024 * 1024 ? "MET" : "MISSED");
-    out("after closing all: upstream connections left %d, settled in %.1f s; heap used after full GC %.1f MiB;"
-        + " /readyz %d; a new turn %s", upstreamLeft, settleSeconds, closed[0] / 1024.0, ready,
+    out("after closing all: upstream connections left %d, settled in %.1f s; the gateway closed %d upstream connections"
+        + " meanwhile (%d were open: queued calls get a connection only to drop it); heap used after full GC %.1f MiB;"
+        + " /readyz %d; a new turn %s", upstreamLeft, settleSeconds, churn, upstream, closed[0] / 1024.0, ready,
         turnOk ? "completes" : "FAILED " + (turn[0] == null ? "(no answer in 30 s)" : turn[0].error));
+    out("");
+    out("largest heap growth by class with the streams open (per stream: instances, bytes):");
+    growth(histBefore, histOpen, 12).forEach(g -> out("   %8.1f  %8.0f B  %s", g.instances() / (double) Math.max(1, stillOpen),
+        g.bytes() / (double) Math.max(1, stillOpen), g.name()));
+    out("still there after all streams closed and a full GC (total instances, bytes):");
+    growth(histBefore, histClosed, 8).forEach(g -> out("   %8d  %8.1f KiB  %s", g.instances(), g.bytes() / 1024.0, g.name()));
     if (!turnOk || ready != 200 || stillOpen != n) {
       ok = false;
     }
   }
 
+  record Growth(String name, long instances, long bytes) {
+  }
+
+  private static List<Growth> growth(Map<String, long[]> a, Map<String, long[]> b, int n) {
+    List<Growth> out = new ArrayList<>();
+    b.forEach((name, v) -> {
+      long[] w = a.getOrDefault(name, new long[2]);
+      out.add(new Growth(name, v[0] - w[0], v[1] - w[1]));
+    });
+    out.sort((x, y) -> Long.compare(y.bytes(), x.bytes()));
+    return out.subList(0, Math.min(n, out.size()));
+  }
+
+  /** Live objects by class (jcmd GC.class_histogram runs a full GC first): name -> {instances, bytes}. */
+  private Map<String, long[]> histogram() throws Exception {
+    Map<String, long[]> out = new HashMap<>();
+    Pattern row = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
+    for (String line : jcmd("GC.class_histogram").split("\n")) {
+      Matcher m = row.matcher(line);
+      if (m.find()) {
+        out.put(m.group(3), new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))});
+      }
+    }
+    return out;
+  }
+
   /** {used, committed} heap in KiB after two full collections, via jcmd. */
   private long[] heap() throws Exception {
+    progress("jcmd GC.run, GC.heap_info, GC.class_histogram (safepoint pauses in the gateway)");
     jcmd("GC.run");
     jcmd("GC.run");
     String info = jcmd("GC.heap_info");
