@@ -102,7 +102,12 @@ class BrowserTest {
     if (shots != null && !shots.isBlank()) {
       env.put("SCREENSHOT_DIR", Path.of(shots).toAbsolutePath().toString());
     }
-    Run run = run(pb, 150);
+    Run run;
+    try {
+      run = run(pb, 150);
+    } catch (IOException e) {
+      throw new AssertionError("browser tests need node (Node.js 20+) on the PATH", e);
+    }
     System.out.println(run.output());
     Files.writeString(OUT.resolve("output.txt"), run.output());
     assertEquals(0, run.exitCode(), "browser script failed (screenshots in target/e2e/):\n" + run.output());
