@@ -412,6 +412,7 @@ function updateComposer() {
   const empty = !$('input').value.trim() && !state.pending.some((a) => a.status === 'ready');
   $('send').hidden = busy;
   $('stop').hidden = !busy;
+  $('new-chat').disabled = busy; // switching away mid-reply would orphan it; Stop first
   $('send').disabled = uploading || empty;
   $('send').title = uploading ? 'Waiting for uploads' : '';
 }
