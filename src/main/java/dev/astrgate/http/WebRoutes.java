@@ -1,6 +1,8 @@
 package dev.astrgate.http;
 
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -33,15 +35,20 @@ final class WebRoutes {
     };
     // The pages change with the jar, so browsers revalidate them instead of keeping a day-old copy.
     StaticHandler pages = StaticHandler.create("webroot").setMaxAgeSeconds(0).setDirectoryListing(false);
-    router.get("/").handler(headers).handler(pages);
-    router.get("/assets/*").handler(headers).handler(StaticHandler.create("webroot/assets").setMaxAgeSeconds(0));
-    router.get("/docs").handler(headers).handler(ctx -> ctx.response()
+    page(router, "/").handler(headers).handler(pages);
+    page(router, "/assets/*").handler(headers).handler(StaticHandler.create("webroot/assets").setMaxAgeSeconds(0));
+    page(router, "/docs").handler(headers).handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/html; charset=utf-8")
         .putHeader("Cache-Control", "no-cache")
         .sendFile("webroot/docs.html"));
     // Versioned path inside the webjar: these files never change for a given version.
-    router.get("/docs/swagger-ui/*").handler(headers)
+    page(router, "/docs/swagger-ui/*").handler(headers)
         .handler(StaticHandler.create("META-INF/resources/webjars/swagger-ui/" + swaggerUiVersion()));
+  }
+
+  /** GET and HEAD (link checkers, monitors) of one path. */
+  private static Route page(Router router, String path) {
+    return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
   }
 
   /** The webjar's version, read from its Maven metadata so a dependency bump needs no code change. */

@@ -57,6 +57,11 @@ class WebRoutesTest {
     assertEquals(200, bundle.statusCode());
     assertTrue(bundle.body().length() > 100_000, "the webjar's bundle is served");
     assertEquals(200, send(HttpMethod.GET, "/docs/swagger-ui/swagger-ui.css").statusCode());
+    for (String path : new String[] {"/", "/assets/app.css", "/docs", "/docs/swagger-ui/swagger-ui.css"}) {
+      HttpResponse<Buffer> head = send(HttpMethod.HEAD, path);
+      assertEquals(200, head.statusCode(), "HEAD " + path);
+      assertEquals(null, head.body(), "HEAD " + path + " has no body");
+    }
   }
 
   @Test
