@@ -134,6 +134,9 @@ public final class ApiVerticle extends VerticleBase {
       }
     });
 
+    // Browser pages (webchat, API reference): public, exact paths only, before the 404 fallback.
+    WebRoutes.mount(router);
+
     Handler<RoutingContext> failures = this::failure;
     router.route().failureHandler(failures);
     for (int code : new int[] {400, 404, 405, 413, 500}) {
