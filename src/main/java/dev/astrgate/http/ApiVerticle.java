@@ -184,10 +184,6 @@ public final class ApiVerticle extends VerticleBase {
     };
   }
 
-  private static void notYet(RoutingContext ctx, String what) {
-    Responses.error(ctx, 501, what + " is not available in this version of astrgate yet");
-  }
-
   /** Every failure becomes the envelope: expected ones with their status, the rest a 500 carrying the request id. */
   private void failure(RoutingContext ctx) {
     if (ctx.response().headWritten()) {
