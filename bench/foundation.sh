@@ -33,6 +33,6 @@ echo "cold start to ready, existing data dir:                    ${SECOND} ms"
 echo "idle RSS after start:                                      ${RSS} MiB"
 echo
 echo "closed loop, $CONNS connections, ${SECS}s per path, same node, same run:"
-java -cp target/astrgate.jar bench/HttpBench.java "$PORT" "$KEY" "$CONNS" "$SECS" /healthz /api/v1/im/bots
+java -cp target/astrgate.jar bench/HttpBench.java "$PORT" "$KEY" "$CONNS" "$SECS" /healthz /api/v1/im/bots /healthz /api/v1/im/bots
 stop_node
 rm -rf "$WORK"
