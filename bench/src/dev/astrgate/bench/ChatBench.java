@@ -104,17 +104,14 @@ public final class ChatBench {
     if (phases.contains("latency") || phases.contains("turns")) {
       calibrate();
     }
-    if (phases.contains("latency")) {
-      latency();
-    }
-    if (phases.contains("turns")) {
-      turns();
-    }
-    if (phases.contains("idle")) {
-      idle();
-    }
-    if (phases.contains("node")) {
-      nodeCheck();
+    for (String phase : phases) {
+      switch (phase.trim()) {
+        case "latency" -> latency();
+        case "turns" -> turns();
+        case "idle" -> idle();
+        case "node" -> nodeCheck();
+        default -> throw new IllegalArgumentException("unknown phase " + phase);
+      }
     }
     return ok;
   }
