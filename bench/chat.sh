@@ -4,7 +4,7 @@
 #   2. completed short turns per second with PostgreSQL persistence
 #   3. heap per open idle stream at 10,000 open streams (gateway runs with -Xmx1g)
 #   4. a third-party SSE parser (npm eventsource-parser) reading one real turn
-# Usage: bench/chat.sh            (about 6 minutes)
+# Usage: bench/chat.sh            (about 7 minutes, plus up to QUIET_WAIT)
 # Knobs (environment): LEVELS=1,100,1000 LATENCY_SECONDS=12 TURN_CLIENTS=32,64,128 TURN_SECONDS=10
 #   IDLE_STREAMS=10000 PHASES=latency,turns,idle,node GATEWAY_HEAP=1g PROFILE=1 (JFR profiles of the gateway)
 #   QUIET_WAIT=300 (seconds to wait for the 1-minute load average to drop below 1 before starting)

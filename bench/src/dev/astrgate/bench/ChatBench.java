@@ -104,17 +104,14 @@ public final class ChatBench {
     if (phases.contains("latency") || phases.contains("turns")) {
       calibrate();
     }
-    if (phases.contains("latency")) {
-      latency();
-    }
-    if (phases.contains("turns")) {
-      turns();
-    }
-    if (phases.contains("idle")) {
-      idle();
-    }
-    if (phases.contains("node")) {
-      nodeCheck();
+    for (String phase : phases) {
+      switch (phase.trim()) {
+        case "latency" -> latency();
+        case "turns" -> turns();
+        case "idle" -> idle();
+        case "node" -> nodeCheck();
+        default -> throw new IllegalArgumentException("unknown phase " + phase);
+      }
     }
     return ok;
   }
@@ -564,9 +561,17 @@ public final class ChatBench {
       }
     }
     double openSeconds = (System.nanoTime() - t0) / 1e9;
+    boolean profile = "1".equals(opts.getOrDefault("profile", "1"));
+    if (profile) {
+      jcmd("JFR.start", "name=idle", "settings=profile");
+    }
     Cpu.Snapshot holdFrom = cpu.snap();
     Thread.sleep(10_000);
     Cpu.Usage holding = Cpu.between(holdFrom, cpu.snap());
+    Path idleJfr = work.resolve("idle.jfr");
+    if (profile) {
+      jcmd("JFR.stop", "name=idle", "filename=" + idleJfr);
+    }
     int upstream = fake.openConnections();
     int open2 = withSession.get() - endedEarly.get();
     long[] after = heap();
@@ -634,6 +639,11 @@ public final class ChatBench {
         + " meanwhile (%d were open: queued calls get a connection only to drop it); heap used after full GC %.1f MiB;"
         + " /readyz %d; a new turn %s", upstreamLeft, settleSeconds, churn, upstream, closed[0] / 1024.0, ready,
         turnOk ? "completes" : "FAILED " + (turn[0] == null ? "(no answer in 30 s)" : turn[0].error));
+    if (profile) {
+      out("");
+      out("-- profile of the gateway while it holds the idle streams (10 s)");
+      Profile.summarize(idleJfr, 10).forEach(ChatBench::out);
+    }
     out("");
     out("largest heap growth by class with the streams open (per stream: instances, bytes):");
     growth(histBefore, histOpen, 12).forEach(g -> out("   %8.1f  %8.0f B  %s", g.instances() / (double) Math.max(1, stillOpen),
