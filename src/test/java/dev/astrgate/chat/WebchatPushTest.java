@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.astrgate.fakes.FakeOpenAi;
 import dev.astrgate.fakes.FakeReply;
+import dev.astrgate.support.NodeProcesses;
+import dev.astrgate.support.NodeProcesses.NodeProcess;
 import dev.astrgate.support.SseClient;
 import dev.astrgate.support.TestNode;
 import io.vertx.core.Future;
@@ -16,7 +18,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
-import io.vertx.sqlclient.Tuple;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -24,34 +25,35 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Part A.9: a proactive send to a webchat session reaches its open stream on another node, else history. */
+/** Part A.9: a proactive send through node B reaches a stream open on node A (two JVMs), else history. */
 @ExtendWith(VertxExtension.class)
 class WebchatPushTest {
 
   @Test
-  @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
-  void sendThroughNodeBShowsUpInStreamOnNodeA(Vertx vertx) {
+  @Timeout(value = 180, timeUnit = TimeUnit.SECONDS)
+  void sendThroughNodeBShowsUpInStreamOnNodeA(Vertx vertx) throws Exception {
     FakeOpenAi openai = TestNode.await(FakeOpenAi.start(vertx));
-    openai.script(FakeReply.tokens("thinking", " slowly", " here").delayMs(1500));
+    openai.script(FakeReply.tokens("thinking", " slowly", " here").delayMs(2000));
     JsonObject conf = ChatStreamTest.conf(openai.baseUrl(), openai.baseUrl(), -1);
-    Map<String, String> cluster = Map.of("ASTRGATE_CLUSTER", "true", "ASTRGATE_CLUSTER_CONFIG", "cluster.xml",
-        "ASTRGATE_CLUSTER_MEMBERS", "127.0.0.1", "ASTRGATE_CLUSTER_NAME", "astrgate-test-" + UUID.randomUUID());
-    TestNode a = TestNode.start(cluster, conf);
-    TestNode b = TestNode.start(cluster, conf);
-    try {
-      String key = a.createKey();
+    Map<String, String> full = Map.of("ASTRGATE_ROLES", "api,chat,platforms");
+    try (NodeProcesses cluster = new NodeProcesses()) {
+      NodeProcess a = cluster.launch("push-a", conf, full);
+      NodeProcess b = cluster.launch("push-b", conf, full);
+      cluster.awaitReady(2, 120_000, a, b);
+      String key = cluster.key();
       WebClient client = WebClient.create(vertx);
       String sid = "push-" + UUID.randomUUID();
       Promise<Void> streaming = Promise.promise();
-      Future<SseClient.Result> stream = new SseClient(vertx, a.port()).post(key,
+      Future<SseClient.Result> stream = new SseClient(vertx, a.port).post(key,
           new JsonObject().put("username", "alice").put("session_id", sid).put("message", "hi"), (ev, req) -> {
             if ("session_id".equals(ev.getString("type"))) {
               streaming.tryComplete();
             }
           });
       TestNode.await(streaming.future());
-      TestNode.await(vertx.timer(300));
-      HttpResponse<Buffer> sent = TestNode.await(client.post(b.port(), "127.0.0.1", "/api/v1/im/message")
+      // The stream's registration travels through the cluster; give it a moment before sending from B.
+      TestNode.await(vertx.timer(500));
+      HttpResponse<Buffer> sent = TestNode.await(client.post(b.port, "127.0.0.1", "/api/v1/im/message")
           .putHeader("X-API-Key", key)
           .sendJsonObject(new JsonObject().put("umo", "webchat:FriendMessage:" + sid).put("message", "a proactive hello")));
       assertEquals(200, sent.statusCode(), sent.bodyAsString());
@@ -65,17 +67,19 @@ class WebchatPushTest {
       assertEquals("thinking slowly here", r.events().stream().filter(e -> "complete".equals(e.getString("type")))
           .reduce((x, y) -> y).orElseThrow().getString("data"));
 
-      // With the stream gone, the next send lands in history.
-      HttpResponse<Buffer> later = TestNode.await(client.post(b.port(), "127.0.0.1", "/api/v1/im/message")
+      // With the stream gone, the next send is stored; both show in the session's history.
+      HttpResponse<Buffer> later = TestNode.await(client.post(b.port, "127.0.0.1", "/api/v1/im/message")
           .putHeader("X-API-Key", key)
           .sendJsonObject(new JsonObject().put("umo", "webchat:FriendMessage:" + sid).put("message", "while you were away")));
       assertEquals(200, later.statusCode(), later.bodyAsString());
-      String texts = TestNode.await(a.pool().preparedQuery("SELECT string_agg(content::text, ' | ' ORDER BY id)"
-          + " FROM platform_message_history WHERE user_id = $1").execute(Tuple.of(sid))).iterator().next().getString(0);
+      io.vertx.sqlclient.Pool pool = dev.astrgate.store.StoreVerticle.createPool(vertx,
+          io.vertx.pgclient.PgConnectOptions.fromUri(dev.astrgate.support.TestDatabase.url()), 1);
+      String texts = TestNode.await(pool.preparedQuery("SELECT string_agg(content::text, ' | ' ORDER BY id)"
+          + " FROM platform_message_history WHERE user_id = $1").execute(io.vertx.sqlclient.Tuple.of(sid)))
+          .iterator().next().getString(0);
+      TestNode.await(pool.close());
       assertTrue(texts.contains("a proactive hello") && texts.contains("while you were away"), texts);
     } finally {
-      b.close();
-      a.close();
       openai.close();
     }
   }

@@ -375,7 +375,9 @@ abstract class ChatProviderContract {
           expectFailure(tc, call, e -> {
             assertEquals(ProviderException.Kind.CONNECTION, e.kind());
             assertEquals("APIConnectionError", e.errorType());
-            assertTrue(e.getMessage().toLowerCase().contains("refused"), e.getMessage());
+            // A just-freed port can be taken by another process on a busy machine: then it is a reset, not a refusal.
+            String m = e.getMessage().toLowerCase();
+            assertTrue(m.contains("refused") || m.contains("reset"), e.getMessage());
             assertTrue(System.currentTimeMillis() - start < 2000);
           });
         }));

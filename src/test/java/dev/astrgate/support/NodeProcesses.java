@@ -95,6 +95,11 @@ public final class NodeProcesses implements AutoCloseable {
 
   /** Launches a node with {@code conf} as its default config; does not wait for it. */
   public NodeProcess launch(String name, JsonObject conf) throws IOException {
+    return launch(name, conf, Map.of());
+  }
+
+  /** The same, with extra environment (for example {@code ASTRGATE_ROLES}). */
+  public NodeProcess launch(String name, JsonObject conf, Map<String, String> extraEnv) throws IOException {
     Path dir = Files.createDirectories(root.resolve(name));
     Path confDir = Files.createDirectories(dir.resolve("conf"));
     Files.writeString(confDir.resolve("default.json"), conf.encodePrettily());
@@ -122,6 +127,7 @@ public final class NodeProcesses implements AutoCloseable {
     env.put("ASTRGATE_SHUTDOWN_GRACE_SECONDS", "1");
     // Adapter workers: the test JVM's clustered consumer stands in for the chat pipeline on chat.inbound.
     env.put("ASTRGATE_ROLES", "api,platforms");
+    env.putAll(extraEnv);
     NodeProcess node = new NodeProcess(name, port, dir, pb.start());
     nodes.add(node);
     return node;
