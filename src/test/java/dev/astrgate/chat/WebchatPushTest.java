@@ -33,7 +33,7 @@ class WebchatPushTest {
   @Timeout(value = 180, timeUnit = TimeUnit.SECONDS)
   void sendThroughNodeBShowsUpInStreamOnNodeA(Vertx vertx) throws Exception {
     FakeOpenAi openai = TestNode.await(FakeOpenAi.start(vertx));
-    openai.script(FakeReply.tokens("thinking", " slowly", " here").delayMs(4000));
+    openai.script(FakeReply.tokens("thinking", " slowly", " here").delayMs(2500));
     JsonObject conf = ChatStreamTest.conf(openai.baseUrl(), openai.baseUrl(), -1);
     Map<String, String> full = Map.of("ASTRGATE_ROLES", "api,chat,platforms");
     try (NodeProcesses cluster = new NodeProcesses()) {
