@@ -60,6 +60,10 @@ public final class ChatIntake {
     String umo = ChatTurn.webchatUmo(username, sid);
 
     Future<String> owner = generated ? Future.succeededFuture(null) : store.chat(new ChatOps.SessionOwner(sid));
+    // Independent reads run together: the route lookup does not wait for the ownership check.
+    Future<String> configId = routeUpdate != null
+        ? Future.succeededFuture(routeUpdate)
+        : store.chat(new ChatOps.LoadRoutes()).map(routes -> ConfigRoutes.match(routes, umo, confs));
     Future<JsonArray> built = owner.compose(creator -> {
       if (creator != null && !creator.equals(username)) {
         return Future.failedFuture(new TurnRejected(409, "session_id belongs to another username"));
@@ -70,9 +74,6 @@ public final class ChatIntake {
       if (!hasContent(parts)) {
         return Future.failedFuture(new TurnRejected(400, "Message content is empty (reply only is not allowed)"));
       }
-      Future<String> configId = routeUpdate != null
-          ? Future.succeededFuture(routeUpdate)
-          : store.chat(new ChatOps.LoadRoutes()).map(routes -> ConfigRoutes.match(routes, umo, confs));
       return configId.map(cid -> new ChatTurn("webchat", username, sid, umo, UUID.randomUUID().toString(), parts,
           selectedProvider == null ? null : pyStr(selectedProvider), selectedModel == null ? null : pyStr(selectedModel),
           streamingOverride, cid, routeUpdate, owner.result() == null));

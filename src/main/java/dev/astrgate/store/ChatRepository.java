@@ -160,10 +160,4 @@ public final class ChatRepository {
     return pool.preparedQuery("DELETE FROM rate_limits WHERE window_start < $1").execute(Tuple.of(olderThanEpochSeconds))
         .map(rows -> rows.rowCount());
   }
-
-  static List<String> ids(JsonArray arr) {
-    List<String> out = new ArrayList<>();
-    arr.forEach(o -> out.add(String.valueOf(o)));
-    return out;
-  }
 }
