@@ -2,6 +2,7 @@ package dev.astrgate.platform;
 
 import dev.astrgate.cluster.Addresses;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
@@ -13,31 +14,62 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Hands an inbound user message to the chat pipeline on {@link Addresses#CHAT_INBOUND} and returns the parts of the
- * bot's answer (empty when there is nothing to send back, or no pipeline is listening).
+ * bot's answer (empty when there is nothing to send back).
+ *
+ * <p>"No handlers" is retried for a while before the message is given up: while cluster membership changes, the
+ * registration of a remote pipeline can be missing for a moment, and an adapter worker must not drop a user's message
+ * for that.
  */
 public final class ChatBridge {
   private static final Logger LOG = LoggerFactory.getLogger(ChatBridge.class);
   /** An LLM turn with tools can take minutes; the pipeline enforces its own, shorter limits. */
   public static final long DEFAULT_TIMEOUT_MS = 300_000;
+  /** How long a message waits for some chat pipeline to be registered. */
+  public static final long DEFAULT_NO_PIPELINE_WAIT_MS = 30_000;
+  private static final long FIRST_RETRY_MS = 100;
+  private static final long MAX_RETRY_MS = 2_000;
 
   private final Vertx vertx;
   private final DeliveryOptions options;
+  private final long noPipelineWaitMs;
 
   public ChatBridge(Vertx vertx, long timeoutMs) {
+    this(vertx, timeoutMs, DEFAULT_NO_PIPELINE_WAIT_MS);
+  }
+
+  public ChatBridge(Vertx vertx, long timeoutMs, long noPipelineWaitMs) {
     this.vertx = vertx;
     this.options = new DeliveryOptions().setSendTimeout(timeoutMs);
+    this.noPipelineWaitMs = noPipelineWaitMs;
   }
 
   public Future<JsonArray> ask(JsonObject inbound) {
-    return vertx.eventBus().<Object>request(Addresses.CHAT_INBOUND, inbound, options)
-        .map(msg -> replyParts(msg.body()))
-        .recover(err -> {
-          if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
-            LOG.debug("no chat pipeline for inbound umo={}", inbound.getString("umo"));
-            return Future.succeededFuture(new JsonArray());
-          }
-          return Future.failedFuture(err);
-        });
+    Promise<JsonArray> answer = Promise.promise();
+    attempt(inbound, System.nanoTime(), FIRST_RETRY_MS, answer);
+    return answer.future();
+  }
+
+  private void attempt(JsonObject inbound, long since, long backoffMs, Promise<JsonArray> answer) {
+    vertx.eventBus().<Object>request(Addresses.CHAT_INBOUND, inbound, options).onComplete(ar -> {
+      if (ar.succeeded()) {
+        answer.complete(replyParts(ar.result().body()));
+        return;
+      }
+      if (!(ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS)) {
+        answer.fail(ar.cause());
+        return;
+      }
+      long waitedMs = (System.nanoTime() - since) / 1_000_000;
+      if (waitedMs + backoffMs > noPipelineWaitMs) {
+        LOG.warn("inbound dropped: no chat pipeline umo={} waited_ms={}", inbound.getString("umo"), waitedMs);
+        answer.complete(new JsonArray());
+        return;
+      }
+      if (backoffMs == FIRST_RETRY_MS) {
+        LOG.info("no chat pipeline registered, retrying umo={}", inbound.getString("umo"));
+      }
+      vertx.setTimer(backoffMs, t -> attempt(inbound, since, Math.min(MAX_RETRY_MS, backoffMs * 2), answer));
+    });
   }
 
   /** {@code {"parts":[…]}} or the shorthand {@code {"text":"…"}}; anything else means no answer. */
