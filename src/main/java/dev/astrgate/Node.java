@@ -4,6 +4,7 @@ import dev.astrgate.auth.KeyCache;
 import dev.astrgate.chat.ChatVerticle;
 import dev.astrgate.cluster.Addresses;
 import dev.astrgate.cluster.ClusterInfo;
+import dev.astrgate.http.LiveStreams;
 import dev.astrgate.cluster.ClusterSupport;
 import dev.astrgate.cluster.LocalCodec;
 import dev.astrgate.logging.LogSetup;
@@ -112,6 +113,7 @@ public final class Node {
     cluster = new ClusterInfo(vertx, options.nodeName());
     GatewayMetrics.of(vertx).clusterMembers(() -> cluster.members().size());
     owners = new dev.astrgate.platform.OwnerDirectory(vertx, cluster);
+    LiveStreams streams = new LiveStreams(vertx, cluster);
     return vertx.deployVerticle(new StoreVerticle(database.connectOptions(), options.dbPoolSize()))
         .compose(id -> {
           storeDeployment = id;
@@ -124,8 +126,9 @@ public final class Node {
         .compose(v -> !options.runs("chat") ? Future.succeededFuture() : vertx.deployVerticle(() -> new ChatVerticle(confs),
             new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))).mapEmpty())
         .compose(v -> owners.start())
+        .compose(v -> streams.start())
         .compose(v -> options.runs("platforms") ? deployPlatforms(confs.defaults().json()) : Future.succeededFuture())
-        .compose(v -> vertx.deployVerticle(() -> new ApiVerticle(settings, keyCache, ready::get, platforms, cluster, owners),
+        .compose(v -> vertx.deployVerticle(() -> new ApiVerticle(settings, keyCache, ready::get, platforms, cluster, owners, streams),
             new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))))
         .map(id -> {
           apiDeployment = id;

@@ -60,8 +60,14 @@ public final class Addresses {
     return "platform." + platformId + ".epoch";
   }
 
-  /** A webchat session's live stream, registered by the node that holds its SSE connection. */
-  public static String webchatSession(String sessionId) {
-    return "webchat.session." + sessionId;
+  /** Cluster-wide map: webchat session id to the id of the node that holds the session's latest open stream. */
+  public static final String WEBCHAT_STREAMS_MAP = "astrgate.webchat.streams";
+
+  /**
+   * Proactive webchat messages for the streams open on one node, request/reply JSON; the reply says whether the
+   * message was shown live ({@code {"live": true}}) or the stream had already ended ({@code {"live": false}}).
+   */
+  public static String webchatNode(String nodeId) {
+    return "webchat.node." + nodeId;
   }
 }

@@ -43,11 +43,13 @@ public final class ApiVerticle extends VerticleBase {
   private final PlatformHub platforms;
   private final ClusterInfo cluster;
   private final dev.astrgate.platform.OwnerDirectory owners;
+  private final LiveStreams streams;
   private HttpServer server;
 
   public ApiVerticle(ApiSettings settings, KeyCache keyCache, BooleanSupplier ready, PlatformHub platforms,
-                     ClusterInfo cluster, dev.astrgate.platform.OwnerDirectory owners) {
+                     ClusterInfo cluster, dev.astrgate.platform.OwnerDirectory owners, LiveStreams streams) {
     this.owners = owners;
+    this.streams = streams;
     this.settings = settings;
     this.keyCache = keyCache;
     this.ready = ready;
@@ -97,9 +99,9 @@ public final class ApiVerticle extends VerticleBase {
     InfoRoutes info = new InfoRoutes(settings.confs());
     SessionRoutes sessions = new SessionRoutes(store);
     FileRoutes files = new FileRoutes(store, settings.options().uploadMaxBytes());
-    ChatRoutes chat = new ChatRoutes(vertx, new ChatIntake(store, settings.confs()), store, settings.options().sseHeartbeatSeconds(),
+    ChatRoutes chat = new ChatRoutes(vertx, new ChatIntake(store, settings.confs()), store, streams, settings.options().sseHeartbeatSeconds(),
         settings.node().runs("chat"));
-    ImRoutes im = new ImRoutes(vertx, store, cluster, owners);
+    ImRoutes im = new ImRoutes(vertx, store, cluster, owners, streams);
     Map<String, Handler<RoutingContext>> handlers = Map.of(
         Contract.operationId("get", "/api/v1/im/bots"), info::bots,
         Contract.operationId("get", "/api/v1/configs"), info::configs,

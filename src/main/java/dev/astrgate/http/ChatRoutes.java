@@ -10,7 +10,6 @@ import dev.astrgate.store.ChatOps;
 import dev.astrgate.store.StoreClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -24,8 +23,11 @@ final class ChatRoutes {
   private final StoreClient store;
   private final int heartbeatSeconds;
   private final boolean enabled;
+  private final LiveStreams streams;
 
-  ChatRoutes(Vertx vertx, ChatIntake intake, StoreClient store, int heartbeatSeconds, boolean enabled) {
+  ChatRoutes(Vertx vertx, ChatIntake intake, StoreClient store, LiveStreams streams, int heartbeatSeconds,
+             boolean enabled) {
+    this.streams = streams;
     this.enabled = enabled;
     this.vertx = vertx;
     this.intake = intake;
@@ -46,22 +48,14 @@ final class ChatRoutes {
   private void stream(RoutingContext ctx, ChatTurn turn) {
     SseResponse sse = new SseResponse(vertx, ctx.response(), heartbeatSeconds);
     sse.open();
-    MessageConsumer<JsonObject> push = vertx.eventBus().consumer(Addresses.webchatSession(turn.sessionId()),
-        msg -> pushInto(sse, turn, msg.body()).onComplete(ar -> {
-          if (ar.succeeded()) {
-            msg.reply(new JsonObject().put("ok", true));
-          } else {
-            msg.fail(503, ar.cause().getMessage());
-          }
-        }));
-    sse.whenDone(push::unregister);
+    sse.whenDone(streams.open(turn.sessionId(), pushed -> pushInto(sse, turn, pushed)));
     vertx.eventBus().send(Addresses.CHAT_TURN, new ChatVerticle.TurnRequest(turn, sse, ctx.get(Responses.REQUEST_ID)), LOCAL);
   }
 
   /** A proactive message for this session, shown live in the open stream and kept in history (Part A.9). */
-  private io.vertx.core.Future<Void> pushInto(SseResponse sse, ChatTurn turn, JsonObject pushed) {
+  private io.vertx.core.Future<Boolean> pushInto(SseResponse sse, ChatTurn turn, JsonObject pushed) {
     if (sse.isClosed()) {
-      return io.vertx.core.Future.failedFuture("stream closed");
+      return io.vertx.core.Future.succeededFuture(false);
     }
     JsonArray parts = pushed.getJsonArray("parts", pushed.getJsonArray("message", new JsonArray()));
     String lastText = "";
@@ -87,7 +81,7 @@ final class ChatRoutes {
             new JsonObject().put("type", "bot").put("message", MessageParts.forHistory(parts))))
         .map(saved -> {
           sse.send(SseEvents.messageSaved(saved.id(), saved.createdAt()));
-          return null;
+          return true;
         });
   }
 }

@@ -27,6 +27,7 @@ import java.util.Locale;
  * always running: a live stream anywhere gets the message, else it is stored in the session's history.
  */
 final class ImRoutes {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ImRoutes.class);
   static final String WEBCHAT = "webchat";
   /** Above the adapters' own limits (OneBot API 10 s, Telegram calls 30 s per call) so their error text wins. */
   static final long SEND_TIMEOUT_MS = 45_000;
@@ -40,9 +41,12 @@ final class ImRoutes {
   private final StoreClient store;
   private final ClusterInfo cluster;
   private final dev.astrgate.platform.OwnerDirectory owners;
+  private final LiveStreams streams;
   private final java.util.function.BiConsumer<Long, io.vertx.core.Promise<Void>> timer;
 
-  ImRoutes(io.vertx.core.Vertx vertx, StoreClient store, ClusterInfo cluster, dev.astrgate.platform.OwnerDirectory owners) {
+  ImRoutes(io.vertx.core.Vertx vertx, StoreClient store, ClusterInfo cluster, dev.astrgate.platform.OwnerDirectory owners,
+           LiveStreams streams) {
+    this.streams = streams;
     this.metrics = GatewayMetrics.of(vertx);
     this.bus = vertx.eventBus();
     this.store = store;
@@ -215,19 +219,28 @@ final class ImRoutes {
         .put("message_type", umo.messageType())
         .put("session_id", sid)
         .put("parts", parts);
-    return request(Addresses.webchatSession(sid), push, WEBCHAT_TIMEOUT_MS, 0)
-        .<Void>mapEmpty()
-        .recover(err -> {
-          if (err instanceof ReplyException re && re.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS) {
-            // No live stream anywhere: keep it in the session's history, as upstream does.
-            JsonObject content = new JsonObject().put("type", "bot").put("message", MessageParts.forHistory(parts));
-            return store.chat(new ChatOps.AppendHistory(WEBCHAT, sid, "bot", content)).mapEmpty();
+    return streams.locate(sid).compose(node -> node == null ? Future.succeededFuture(false)
+            : request(Addresses.webchatNode(node), push, WEBCHAT_TIMEOUT_MS, 0)
+                .map(reply -> reply.body() instanceof JsonObject o && o.getBoolean("live", false))
+                .recover(err -> {
+                  if (err instanceof ReplyException re
+                      && re.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS) {
+                    return Future.succeededFuture(false);
+                  }
+                  if (err instanceof ReplyException re && re.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT) {
+                    LOG.warn("webchat push unanswered session={} node={} timeout_ms={}", sid, node, WEBCHAT_TIMEOUT_MS);
+                    return Future.failedFuture(new ApiError(502, "Failed to send message: webchat session " + sid
+                        + " did not answer within " + WEBCHAT_TIMEOUT_MS / 1000 + " s"));
+                  }
+                  return Future.failedFuture(sendError(WEBCHAT, err));
+                }))
+        .compose(live -> {
+          if (live) {
+            return Future.succeededFuture();
           }
-          if (err instanceof ReplyException re && re.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT) {
-            return Future.failedFuture(new ApiError(502, "Failed to send message: webchat session " + sid
-                + " did not answer within " + WEBCHAT_TIMEOUT_MS / 1000 + " s"));
-          }
-          return Future.failedFuture(sendError(WEBCHAT, err));
+          // No live stream anywhere: keep it in the session's history, as upstream does.
+          JsonObject content = new JsonObject().put("type", "bot").put("message", MessageParts.forHistory(parts));
+          return store.chat(new ChatOps.AppendHistory(WEBCHAT, sid, "bot", content)).mapEmpty();
         });
   }
 }

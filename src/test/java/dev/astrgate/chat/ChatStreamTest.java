@@ -99,6 +99,36 @@ class ChatStreamTest {
   }
 
   @Test
+  void aProactiveSendShowsInTheOpenStreamAndOnceItEndsGoesToHistory(Vertx vertx) throws Exception {
+    openai.script(FakeReply.tokens("slow", " reply").delayMs(700));
+    String s = sid();
+    dev.astrgate.support.Http http = new dev.astrgate.support.Http(vertx, key);
+    try {
+      io.vertx.core.Promise<Void> open = io.vertx.core.Promise.promise();
+      var stream = sse.post(key, body(s, "hi"), (ev, req) -> {
+        if ("session_id".equals(ev.getString("type"))) {
+          open.tryComplete();
+        }
+      });
+      TestNode.await(open.future());
+      var live = http.imMessage(node.port(), new JsonObject().put("umo", "webchat:FriendMessage:" + s).put("message", "live one"));
+      assertEquals(200, live.statusCode(), live.bodyAsString());
+      SseClient.Result r = TestNode.await(stream);
+      List<JsonObject> pushed = r.events().stream().filter(e -> "live one".equals(e.getValue("data"))).toList();
+      assertEquals(List.of("plain", "complete"), pushed.stream().map(e -> e.getString("type")).toList(), r.raw());
+      assertEquals("end", r.types().get(r.types().size() - 1));
+      // Sent the moment the client saw the end: the stream is gone, so it is kept in history, never lost.
+      var late = http.imMessage(node.port(), new JsonObject().put("umo", "webchat:FriendMessage:" + s).put("message", "too late"));
+      assertEquals(200, late.statusCode(), late.bodyAsString());
+      List<String> texts = history(s).stream().map(row -> ((JsonObject) row.getValue("content")).getJsonArray("message")
+          .getJsonObject(0).getString("text")).toList();
+      assertEquals(List.of("hi", "live one", "slow reply", "too late"), texts);
+    } finally {
+      http.close();
+    }
+  }
+
+  @Test
   void streamingBytesAreUpstreamsFrames() {
     openai.script(FakeReply.tokens("Hello", ", ", "世界", "!").usage(30, 10, 4));
     String s = sid();

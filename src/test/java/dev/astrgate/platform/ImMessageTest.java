@@ -237,27 +237,6 @@ class ImMessageTest {
   }
 
   @Test
-  void webchatWithLiveStreamIsPushedNotStored() throws Exception {
-    String sid = "live-" + UUID.randomUUID();
-    LinkedBlockingQueue<JsonObject> pushed = new LinkedBlockingQueue<>();
-    MessageConsumer<JsonObject> stream = node.node().vertx().eventBus().consumer("webchat.session." + sid, msg -> {
-      pushed.add(msg.body());
-      msg.reply(new JsonObject().put("ok", true));
-    });
-    TestNode.await(stream.completion());
-    try {
-      assertOk(http.imMessage(node.port(), new JsonObject().put("umo", "webchat:FriendMessage:" + sid).put("message", "live")));
-      JsonObject push = pushed.poll(5, TimeUnit.SECONDS);
-      assertEquals(sid, push.getString("session_id"));
-      assertEquals(new JsonArray().add(new JsonObject().put("type", "plain").put("text", "live")), push.getJsonArray("parts"));
-      assertEquals(0, TestNode.await(node.pool().preparedQuery("SELECT count(*) FROM platform_message_history WHERE user_id = $1")
-          .execute(Tuple.of(sid))).iterator().next().getLong(0));
-    } finally {
-      TestNode.await(stream.unregister());
-    }
-  }
-
-  @Test
   void lateTeardownOfAnOldConnectionKeepsTheNewOne() throws Exception {
     JsonObject old = awaitEntryOtherThan("qq", null, 1);
     FakeOneBot second = new FakeOneBot(vertx, "10001");
