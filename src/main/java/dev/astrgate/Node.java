@@ -114,7 +114,9 @@ public final class Node {
     GatewayMetrics.of(vertx).clusterMembers(() -> cluster.members().size());
     owners = new dev.astrgate.platform.OwnerDirectory(vertx, cluster);
     LiveStreams streams = new LiveStreams(vertx, cluster);
-    return vertx.deployVerticle(new StoreVerticle(database.connectOptions(), options.dbPoolSize()))
+    // The pool size is the node's budget for its HTTP and chat verticle instances, which do nearly all queries.
+    int perContext = Math.max(2, (options.dbPoolSize() + 2 * options.httpInstances() - 1) / (2 * options.httpInstances()));
+    return vertx.deployVerticle(new StoreVerticle(database.connectOptions(), perContext))
         .compose(id -> {
           storeDeployment = id;
           return bootstrapKeys(generatedKey);

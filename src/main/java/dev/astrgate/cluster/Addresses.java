@@ -5,20 +5,6 @@ public final class Addresses {
   private Addresses() {
   }
 
-  /** Store operations; always local-only, each node talks to its own pool. */
-  public static final String STORE_PING = "store.ping";
-  public static final String STORE_KEY_FIND = "store.key.find";
-  public static final String STORE_KEY_TOUCH = "store.key.touch";
-  public static final String STORE_SESSIONS_LIST = "store.sessions.list";
-  public static final String STORE_ATTACHMENT_SAVE = "store.attachment.save";
-  public static final String STORE_ATTACHMENT_FIND = "store.attachment.find";
-  public static final String STORE_ATTACHMENT_CHUNK = "store.attachment.chunk";
-  public static final String STORE_CHAT = "store.chat";
-  public static final String STORE_ATTACHMENT_READ = "store.attachment.read";
-  public static final String STORE_PREF_GET = "store.preference.get";
-  public static final String STORE_PREF_BUMP_LEASE = "store.preference.bump_lease";
-  public static final String STORE_PREF_PUT_IF_LEASE = "store.preference.put_if_lease";
-
   /** Local-only: the HTTP layer hands a validated chat turn (with its event sink) to a ChatVerticle. */
   public static final String CHAT_TURN = "chat.turn";
 

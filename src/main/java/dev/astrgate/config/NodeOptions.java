@@ -51,7 +51,7 @@ public record NodeOptions(
       {"ASTRGATE_BOOTSTRAP_KEY", "(unset)", "an abk_ key stored with all scopes at start if absent"},
       {"ASTRGATE_NODE_NAME", "host-pid", "node name in logs and /readyz"},
       {"ASTRGATE_HTTP_INSTANCES", "cores", "ApiVerticle instances"},
-      {"ASTRGATE_DB_POOL_SIZE", "16", "PostgreSQL pool size"},
+      {"ASTRGATE_DB_POOL_SIZE", "16", "PostgreSQL connections of the HTTP and chat verticles, split among their instances"},
       {"ASTRGATE_EMBEDDED_DB_PORT", "0 (any free)", "port of the embedded PostgreSQL"},
       {"ASTRGATE_SHUTDOWN_GRACE_SECONDS", "10", "how long in-flight requests may finish on SIGTERM"},
       {"ASTRGATE_METRICS_TOKEN", "(unset: open)", "bearer token required by GET /metrics"},

@@ -1,34 +1,24 @@
 package dev.astrgate.store;
 
 import dev.astrgate.auth.ApiKey;
-import dev.astrgate.cluster.Addresses;
 import dev.astrgate.store.AttachmentRepository.Attachment;
 import dev.astrgate.store.AttachmentRepository.AttachmentBytes;
-import dev.astrgate.store.StoreRequests.BumpLease;
-import dev.astrgate.store.StoreRequests.GetPreference;
-import dev.astrgate.store.StoreRequests.PutIfLease;
-import dev.astrgate.store.StoreRequests.ReadAttachment;
-import io.vertx.core.json.JsonObject;
 import dev.astrgate.store.SessionRepository.Page;
-import dev.astrgate.store.StoreRequests.FindAttachment;
-import dev.astrgate.store.StoreRequests.FindKey;
-import dev.astrgate.store.StoreRequests.ListSessions;
-import dev.astrgate.store.StoreRequests.Ping;
-import dev.astrgate.store.StoreRequests.ReadChunk;
-import dev.astrgate.store.StoreRequests.SaveAttachment;
-import dev.astrgate.store.StoreRequests.TouchKey;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
 import java.util.Optional;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Typed, local-only access to the node's StoreVerticle. Failures to reach PostgreSQL surface as StoreUnavailableException. */
+/**
+ * Typed access to the node's store, run on the caller's context (see {@link StoreAccess}). Failures to reach
+ * PostgreSQL surface as {@link StoreUnavailableException}; SQL errors are logged and passed on.
+ */
 public final class StoreClient {
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(15_000);
+  private static final Logger LOG = LoggerFactory.getLogger(StoreClient.class);
 
   private final Vertx vertx;
 
@@ -37,67 +27,78 @@ public final class StoreClient {
   }
 
   public Future<Void> ping() {
-    return ask(Addresses.STORE_PING, new Ping()).mapEmpty();
+    return call("ping", r -> r.pool().query("SELECT 1").execute().mapEmpty());
   }
 
   public Future<Optional<ApiKey>> findKey(String keyHash) {
-    return ask(Addresses.STORE_KEY_FIND, new FindKey(keyHash));
+    return call("key.find", r -> r.keys().findByHash(keyHash));
   }
 
   public Future<Void> touchKey(String keyId) {
-    return ask(Addresses.STORE_KEY_TOUCH, new TouchKey(keyId)).mapEmpty();
+    return call("key.touch", r -> r.keys().touch(keyId));
   }
 
   public Future<Page> listSessions(String username, String platformId, int page, int pageSize) {
-    return ask(Addresses.STORE_SESSIONS_LIST, new ListSessions(username, platformId, page, pageSize));
+    return call("sessions.list", r -> r.sessions().list(username, platformId, page, pageSize));
   }
 
   public Future<Attachment> saveAttachment(String tempFile, String filename, String mimeType, String type) {
-    return ask(Addresses.STORE_ATTACHMENT_SAVE, new SaveAttachment(tempFile, filename, mimeType, type));
+    return call("attachment.save", r -> r.attachments().save(tempFile, filename, mimeType, type));
   }
 
   public Future<Optional<Attachment>> findAttachment(String attachmentId) {
-    return ask(Addresses.STORE_ATTACHMENT_FIND, new FindAttachment(attachmentId));
+    return call("attachment.find", r -> r.attachments().find(attachmentId));
   }
 
   public Future<Buffer> readChunk(String attachmentId, int seq) {
-    return ask(Addresses.STORE_ATTACHMENT_CHUNK, new ReadChunk(attachmentId, seq));
+    return call("attachment.chunk", r -> r.attachments().chunk(attachmentId, seq));
   }
 
   /** One chat pipeline operation. */
   public <R> Future<R> chat(ChatOps.Op<R> op) {
-    return ask(Addresses.STORE_CHAT, op);
+    return call("chat", r -> r.chat().execute(op));
   }
 
   /** The whole attachment, or empty when unknown; {@code data} is null when it is over {@code maxBytes}. */
   public Future<Optional<AttachmentBytes>> readAttachment(String attachmentId, long maxBytes) {
-    return ask(Addresses.STORE_ATTACHMENT_READ, new ReadAttachment(attachmentId, maxBytes));
+    return call("attachment.read", r -> r.attachments().readAll(attachmentId, maxBytes));
   }
 
   /** The stored value, or null. */
   public Future<JsonObject> preference(String scope, String scopeId, String key) {
-    return ask(Addresses.STORE_PREF_GET, new GetPreference(scope, scopeId, key));
+    return call("preference.get", r -> r.preferences().get(scope, scopeId, key));
   }
 
+  /**
+   * Takes over a leased preference: increments its {@code lease} field (creating the row from {@code initial}
+   * when absent) and answers the whole value, so the caller holds the new lease as its fencing token.
+   */
   public Future<JsonObject> bumpLease(String scope, String scopeId, String key, JsonObject initial) {
-    return ask(Addresses.STORE_PREF_BUMP_LEASE, new BumpLease(scope, scopeId, key, initial));
+    return call("preference.bump_lease", r -> r.preferences().bumpLease(scope, scopeId, key, initial));
   }
 
+  /** Replaces a leased preference only while its {@code lease} field still equals {@code lease}; answers whether it did. */
   public Future<Boolean> putIfLease(String scope, String scopeId, String key, long lease, JsonObject value) {
-    return ask(Addresses.STORE_PREF_PUT_IF_LEASE, new PutIfLease(scope, scopeId, key, lease, value));
+    return call("preference.put_if_lease", r -> r.preferences().putIfLease(scope, scopeId, key, lease, value));
   }
 
-  private <T> Future<T> ask(String address, Object request) {
-    return vertx.eventBus().<T>request(address, request, LOCAL)
-        .map(Message::body)
-        .recover(StoreClient::translate);
-  }
-
-  private static <T> Future<T> translate(Throwable t) {
-    if (t instanceof ReplyException re
-        && (re.failureCode() == StoreVerticle.UNAVAILABLE || re.failureType() != ReplyFailure.RECIPIENT_FAILURE)) {
-      return Future.failedFuture(new StoreUnavailableException(re.getMessage()));
+  private <T> Future<T> call(String what, Function<Repositories, Future<T>> op) {
+    StoreAccess access = StoreAccess.of(vertx);
+    if (access == null) {
+      return Future.failedFuture(new StoreUnavailableException("storage unavailable: the store is not running"));
     }
-    return Future.failedFuture(t);
+    Future<T> result;
+    try {
+      result = op.apply(access.current());
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    return result.recover(err -> {
+      if (StoreVerticle.isUnavailable(err)) {
+        return Future.failedFuture(new StoreUnavailableException("storage unavailable: " + err.getMessage()));
+      }
+      LOG.warn("store request failed op={} reason={}", what, err.toString());
+      return Future.failedFuture(err);
+    });
   }
 }
