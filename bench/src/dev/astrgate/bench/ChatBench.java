@@ -466,6 +466,32 @@ public final class ChatBench {
     await(client.close(), 30);
   }
 
+  /** Bot rows of the idle sessions, polled until they reach {@code expected} or stop growing for 10 s. */
+  private long interruptedRows(long expected) throws Exception {
+    Pool pool = PgBuilder.pool().connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(pgPort)
+        .setUser("postgres").setDatabase("postgres")).using(vertx).build();
+    try {
+      long last = -1;
+      long stableSince = System.nanoTime();
+      while (true) {
+        long rows = await(pool.query("SELECT count(*) FROM platform_message_history WHERE sender_id = 'bot'"
+            + " AND user_id LIKE 'idle-%' AND content->>'interrupted' = 'true'").execute(), 60).iterator().next().getLong(0);
+        if (rows >= expected) {
+          return rows;
+        }
+        if (rows != last) {
+          last = rows;
+          stableSince = System.nanoTime();
+        } else if (System.nanoTime() - stableSince > 10_000_000_000L) {
+          return rows;
+        }
+        Thread.sleep(200);
+      }
+    } finally {
+      await(pool.close(), 10);
+    }
+  }
+
   /** The history rows behind the message_saved events, read straight from the gateway's PostgreSQL. */
   private void verifyRows(List<Run> runs, long savedEvents) {
     Pool pool = PgBuilder.pool().connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(pgPort)
@@ -600,6 +626,7 @@ public final class ChatBench {
       Thread.sleep(100);
     }
     double settleSeconds = (System.nanoTime() - c0) / 1e9 - (zeroSince > 0 ? 2 : 0);
+    long interruptedRows = interruptedRows(withSession.get());
     int upstreamLeft = fake.openConnections();
     int churn = fake.closedConnections().size() - closedBefore;
     long[] closed = heap();
@@ -639,6 +666,8 @@ public final class ChatBench {
         + " meanwhile (%d were open: queued calls get a connection only to drop it); heap used after full GC %.1f MiB;"
         + " /readyz %d; a new turn %s", upstreamLeft, settleSeconds, churn, upstream, closed[0] / 1024.0, ready,
         turnOk ? "completes" : "FAILED " + (turn[0] == null ? "(no answer in 30 s)" : turn[0].error));
+    out("partial replies saved after the close   : %d of %d streams (a bot row with \"interrupted\": true each)%s",
+        interruptedRows, withSession.get(), interruptedRows == withSession.get() ? "" : " LOST ROWS");
     if (profile) {
       out("");
       out("-- profile of the gateway while it holds the idle streams (10 s)");
@@ -650,7 +679,7 @@ public final class ChatBench {
         g.bytes() / (double) Math.max(1, stillOpen), g.name()));
     out("still there after all streams closed and a full GC (total instances, bytes):");
     growth(histBefore, histClosed, 8).forEach(g -> out("   %8d  %8.1f KiB  %s", g.instances(), g.bytes() / 1024.0, g.name()));
-    if (!turnOk || ready != 200 || stillOpen != n) {
+    if (!turnOk || ready != 200 || stillOpen != n || interruptedRows != withSession.get()) {
       ok = false;
     }
   }

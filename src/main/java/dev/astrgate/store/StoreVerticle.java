@@ -54,9 +54,11 @@ public final class StoreVerticle extends VerticleBase {
         .setReconnectAttempts(0)
         .setCachePreparedStatements(true)
         .setPipeliningLimit(256);
+    // The wait queue is generous on purpose: closing 10,000 streams at once queues two writes each (the partial
+    // replies), and refusing them would lose rows; the 5 s connection timeout still bounds every wait.
     return PgBuilder.pool()
         .with(new NetClientOptions().setConnectTimeout(3000))
-        .with(new PoolOptions().setMaxSize(size).setConnectionTimeout(5).setIdleTimeout(60).setMaxWaitQueueSize(4096)
+        .with(new PoolOptions().setMaxSize(size).setConnectionTimeout(5).setIdleTimeout(60).setMaxWaitQueueSize(65_536)
             .setName(name).setShared(false))
         .connectingTo(o)
         .using(vertx)
