@@ -23,7 +23,6 @@ final class SseResponse implements TurnSink {
   private volatile boolean closed;
   private volatile boolean ended;
   private long lastWrite = System.currentTimeMillis();
-  private long heartbeatTimer = -1;
   private Runnable closeHandler;
   private Context closeContext;
   private Runnable drainHandler;
@@ -54,11 +53,14 @@ final class SseResponse implements TurnSink {
     response.writeHead();
     metrics.streamOpened();
     counted = true;
-    heartbeatTimer = vertx.setPeriodic(Math.min(1000, heartbeatMillis), id -> {
-      if (!closed && !ended && System.currentTimeMillis() - lastWrite >= heartbeatMillis) {
-        write(HEARTBEAT);
-      }
-    });
+    Heartbeats.join(httpContext, this);
+  }
+
+  /** Called each second by this event loop's {@link Heartbeats}. */
+  void beatIfQuiet(long now) {
+    if (!closed && !ended && now - lastWrite >= heartbeatMillis) {
+      write(HEARTBEAT);
+    }
   }
 
   /** Runs on the response's context only, so a plain flag is enough. */
@@ -86,7 +88,7 @@ final class SseResponse implements TurnSink {
       return;
     }
     closed = true;
-    vertx.cancelTimer(heartbeatTimer);
+    Heartbeats.leave(httpContext, this);
     uncount();
     Runnable h;
     Context c;
@@ -167,7 +169,7 @@ final class SseResponse implements TurnSink {
         return;
       }
       ended = true;
-      vertx.cancelTimer(heartbeatTimer);
+      Heartbeats.leave(httpContext, this);
       uncount();
       if (!closed) {
         response.end();

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Callers off the event loops use the home pool. Held in a local map, so every verticle of the node finds it.
  */
 final class StoreAccess implements Shareable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StoreAccess.class);
   static final String MAP = "astrgate.store";
   static final String KEY = "access";
 
@@ -50,9 +51,10 @@ final class StoreAccess implements Shareable {
     ContextInternal root = internal.unwrap();
     Repositories repos = byContext.get(root);
     if (repos == null) {
-      repos = Repositories.over(vertx, StoreVerticle.createPool(vertx, options, perContextSize,
-          "astrgate-pg-" + created.incrementAndGet()));
+      String name = "astrgate-pg-" + created.incrementAndGet();
+      repos = Repositories.over(vertx, StoreVerticle.createPool(vertx, options, perContextSize, name));
       byContext.put(root, repos);
+      LOG.info("store pool created name={} size={} thread={}", name, perContextSize, Thread.currentThread().getName());
     }
     return repos;
   }
