@@ -85,7 +85,12 @@ public final class ChatIntake {
    * gets 409), the config route, and the user turn in history.
    */
   public Future<ChatTurn> commit(ChatTurn turn) {
-    return store.chat(new ChatOps.EnsureSession(turn.sessionId(), turn.username(), "webchat"))
+    // Validation already read the creator of an existing session; sessions are never deleted, so only a new one
+    // needs the insert.
+    Future<String> owner = turn.newSession()
+        ? store.chat(new ChatOps.EnsureSession(turn.sessionId(), turn.username(), "webchat"))
+        : Future.succeededFuture(turn.username());
+    return owner
         .compose(creator -> {
           if (!turn.username().equals(creator)) {
             return Future.failedFuture(new TurnRejected(409, "session_id belongs to another username"));

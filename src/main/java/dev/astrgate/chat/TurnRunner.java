@@ -83,8 +83,11 @@ final class TurnRunner {
       }
     });
     sink.send(SseEvents.sessionId(req.sessionId()));
+    // The rate-limit hit and the session lock are independent round trips, so both start at once; a discarded turn
+    // does not wait for the lock (lock() releases one granted after the turn ended).
+    Future<Void> locked = lock(t);
     rateLimit(t)
-        .compose(allowed -> allowed ? lock(t).compose(v -> converse(t)) : Future.succeededFuture())
+        .compose(allowed -> allowed ? locked.compose(v -> converse(t)) : Future.succeededFuture())
         .onFailure(err -> {
           LOG.warn("chat turn failed session={} reason={}", req.sessionId(), err.toString());
           if (!t.closed && !t.ended) {
@@ -142,6 +145,10 @@ final class TurnRunner {
   /** Stage: one turn at a time per session, cluster-wide when clustered. */
   private Future<Void> lock(Turn t) {
     return vertx.sharedData().getLockWithTimeout("chat.session." + t.req.sessionId(), LOCK_WAIT_MS).map(lock -> {
+      if (t.ended) {
+        lock.release();
+        throw new IllegalStateException("turn already ended");
+      }
       t.lock = lock;
       if (t.closed) {
         throw new IllegalStateException("client left");

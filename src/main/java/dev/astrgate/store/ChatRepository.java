@@ -73,11 +73,15 @@ public final class ChatRepository {
   }
 
   private Future<String> ensureSession(EnsureSession o) {
-    // ON CONFLICT keeps the first creator when two requests race; the caller compares the returned owner.
-    return pool.preparedQuery("INSERT INTO platform_sessions (session_id, platform_id, creator) VALUES ($1, $2, $3)"
-            + " ON CONFLICT (session_id) DO NOTHING")
+    // ON CONFLICT keeps the first creator when two requests race; the caller compares the returned owner. One
+    // statement inserts and reads; only when a racing insert committed after this statement's snapshot does it see
+    // neither row, and then a second read settles it.
+    return pool.preparedQuery("WITH ins AS (INSERT INTO platform_sessions (session_id, platform_id, creator)"
+            + " VALUES ($1, $2, $3) ON CONFLICT (session_id) DO NOTHING RETURNING creator)"
+            + " SELECT creator FROM ins UNION ALL SELECT creator FROM platform_sessions WHERE session_id = $1 LIMIT 1")
         .execute(Tuple.of(o.sessionId(), o.platformId(), o.creator()))
-        .compose(v -> owner(o.sessionId()));
+        .compose(rows -> rows.size() > 0 ? Future.succeededFuture(rows.iterator().next().getString(0))
+            : owner(o.sessionId()));
   }
 
   private Future<Saved> appendHistory(AppendHistory o) {

@@ -317,6 +317,22 @@ class ChatStreamTest {
   }
 
   @Test
+  void twoUsersRacingForANewSessionGetOneOwner() {
+    for (int round = 0; round < 8; round++) {
+      String s = sid();
+      var alice = sse.post(key, body(s, "a"));
+      var mallory = sse.post(key, body(s, "m").put("username", "mallory"));
+      TestNode.await(io.vertx.core.Future.all(alice, mallory));
+      List<Integer> statuses = java.util.stream.Stream.of(alice.result().status(), mallory.result().status()).sorted().toList();
+      assertEquals(List.of(200, 409), statuses, "round " + round);
+      String winner = alice.result().status() == 200 ? "alice" : "mallory";
+      assertEquals(winner, TestNode.await(node.pool().preparedQuery("SELECT creator FROM platform_sessions WHERE session_id = $1")
+          .execute(Tuple.of(s))).iterator().next().getString(0));
+      assertEquals(List.of(winner), history(s).stream().map(r -> r.getString("sender_id")).filter(x -> !"bot".equals(x)).toList());
+    }
+  }
+
+  @Test
   void generatedSessionIdAndStrippedIds() {
     SseClient.Result r = TestNode.await(sse.post(key, new JsonObject().put("username", "bob").put("message", "hi")));
     String generated = r.events().get(0).getString("session_id");

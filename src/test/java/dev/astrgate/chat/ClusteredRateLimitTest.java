@@ -55,6 +55,23 @@ class ClusteredRateLimitTest {
         assertTrue(r.events().get(1).getString("data").startsWith("Rate limit exceeded"), r.raw());
       }
       assertEquals(3, openai.requests().size(), "discarded turns never reach the LLM");
+
+      // A discarded turn is answered at once, even while another turn of its session holds the session lock.
+      String s2 = "rl2-" + UUID.randomUUID();
+      JsonObject body2 = body.copy().put("session_id", s2);
+      TestNode.await(viaA.post(key, body2));
+      TestNode.await(viaB.post(key, body2));
+      openai.script(FakeReply.tokens("slow", " one").delayMs(1500));
+      io.vertx.core.Future<SseClient.Result> slow = viaA.post(key, body2);
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (openai.requests().size() < 6 && System.currentTimeMillis() < deadline) {
+        TestNode.await(vertx.timer(20));
+      }
+      assertEquals(6, openai.requests().size(), "the third turn reached the LLM");
+      SseClient.Result discarded = TestNode.await(viaB.post(key, body2));
+      assertTrue(discarded.events().get(1).getString("data").startsWith("Rate limit exceeded"), discarded.raw());
+      assertTrue(!slow.isComplete(), "the discard waited for the running turn");
+      assertEquals("slow one", TestNode.await(slow).first("complete").getString("data"));
     } finally {
       b.close();
       a.close();
