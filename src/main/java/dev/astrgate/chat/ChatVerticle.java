@@ -38,7 +38,7 @@ public final class ChatVerticle extends VerticleBase {
     }
     StoreClient store = new StoreClient(vertx);
     TurnRunner runner = new TurnRunner(vertx, store, settings, providers);
-    InboundTurns platforms = new InboundTurns(store, runner);
+    InboundTurns platforms = new InboundTurns(store, runner, confs);
     turns = vertx.eventBus().localConsumer(Addresses.CHAT_TURN, msg -> {
       // Each message runs on its own duplicated context: the request id follows the turn's log lines.
       RequestIds.set(Vertx.currentContext(), msg.body().requestId());

@@ -1,5 +1,6 @@
 package dev.astrgate.chat;
 
+import dev.astrgate.config.ConfSet;
 import dev.astrgate.store.ChatOps;
 import dev.astrgate.store.StoreClient;
 import io.vertx.core.Future;
@@ -15,10 +16,12 @@ import java.util.UUID;
 final class InboundTurns {
   private final StoreClient store;
   private final TurnRunner runner;
+  private final ConfSet confs;
 
-  InboundTurns(StoreClient store, TurnRunner runner) {
+  InboundTurns(StoreClient store, TurnRunner runner, ConfSet confs) {
     this.store = store;
     this.runner = runner;
+    this.confs = confs;
   }
 
   /** Runs one inbound message and yields the reply body for the adapter. */
@@ -36,11 +39,15 @@ final class InboundTurns {
     if (parts.isEmpty()) {
       return Future.succeededFuture(new JsonObject().put("parts", new JsonArray()));
     }
-    ChatTurn turn = new ChatTurn(platformId, senderId, sessionId, umo, UUID.randomUUID().toString(), parts, null, null,
-        Boolean.FALSE, "default", null, false);
-    return store.chat(new ChatOps.AppendHistory(platformId, sessionId, senderId,
-            new JsonObject().put("type", "user").put("message", parts)))
-        .compose(saved -> {
+    // UMO config routes apply to platform messages as to webchat (upstream's umop_config_routing).
+    Future<String> configId = confs.all().size() == 1 ? Future.succeededFuture("default")
+        : store.chat(new ChatOps.LoadRoutes()).map(routes -> ConfigRoutes.match(routes, umo, confs));
+    Future<ChatOps.Saved> userRow = store.chat(new ChatOps.AppendHistory(platformId, sessionId, senderId,
+        new JsonObject().put("type", "user").put("message", parts)));
+    return Future.all(configId, userRow)
+        .compose(v -> {
+          ChatTurn turn = new ChatTurn(platformId, senderId, sessionId, umo, UUID.randomUUID().toString(), parts, null,
+              null, Boolean.FALSE, configId.result(), null, false);
           Collector sink = new Collector();
           runner.run(turn, sink);
           return sink.done.future();

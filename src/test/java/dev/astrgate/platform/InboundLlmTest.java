@@ -44,7 +44,9 @@ class InboundLlmTest {
             .add(new JsonObject().put("id", "qq").put("type", "aiocqhttp").put("enable", true).put("ws_reverse_token", QQ_TOKEN))
             .add(new JsonObject().put("id", TG).put("type", "telegram").put("enable", true).put("telegram_token", TG_TOKEN)
                 .put("telegram_api_base_url", telegram.baseUrl()).put("telegram_polling_timeout", 2)));
-    node = TestNode.start(Map.of(), conf);
+    JsonObject routed = conf.copy().put("name", "Routed config");
+    routed.getJsonArray("provider").getJsonObject(0).put("model", "routed-model");
+    node = TestNode.start(Map.of(), conf, Map.of("routed", routed));
   }
 
   @AfterAll
@@ -80,6 +82,28 @@ class InboundLlmTest {
       assertEquals("55501", rows.get(0).getString("sender_id"));
       assertEquals("bot", rows.get(1).getString("sender_id"));
     } finally {
+      TestNode.await(bot.close());
+    }
+  }
+
+  @Test
+  void configRoutesApplyToPlatformMessages() throws Exception {
+    TestNode.await(new dev.astrgate.store.StoreClient(node.node().vertx())
+        .chat(new dev.astrgate.store.ChatOps.SetRoute("qq:FriendMessage:556*", "routed")));
+    FakeOneBot bot = new FakeOneBot(vertx, "10001");
+    TestNode.await(bot.connect(node.port(), "/platform/qq/ws", QQ_TOKEN));
+    try {
+      llm.nextReply(FakeReply.tokens("routed answer"));
+      TestNode.await(bot.privateMessage(55601, FakeOneBot.text("which model?")));
+      assertEquals(FakeOneBot.text("routed answer"), bot.nextCall(10).getJsonObject("params").getJsonArray("message"));
+      assertEquals("routed-model", llm.lastRequest().body().getString("model"));
+      llm.nextReply(FakeReply.tokens("default answer"));
+      TestNode.await(bot.privateMessage(55701, FakeOneBot.text("and here?")));
+      assertEquals(FakeOneBot.text("default answer"), bot.nextCall(10).getJsonObject("params").getJsonArray("message"));
+      assertEquals("gpt-test", llm.lastRequest().body().getString("model"));
+    } finally {
+      TestNode.await(new dev.astrgate.store.StoreClient(node.node().vertx())
+          .chat(new dev.astrgate.store.ChatOps.SetRoute("qq:FriendMessage:556*", null)));
       TestNode.await(bot.close());
     }
   }
