@@ -42,6 +42,7 @@ final class Heartbeats {
     if (loop != null && loop.streams.remove(stream) && loop.streams.isEmpty()) {
       root.owner().cancelTimer(loop.timer);
       loop.timer = -1;
+      LOOPS.remove(root, loop);
     }
   }
 

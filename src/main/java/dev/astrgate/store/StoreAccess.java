@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The node's way to PostgreSQL: each event-loop context that uses the store gets its own small pool, created on
@@ -18,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Callers off the event loops use the home pool. Held in a local map, so every verticle of the node finds it.
  */
 final class StoreAccess implements Shareable {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StoreAccess.class);
+  private static final Logger LOG = LoggerFactory.getLogger(StoreAccess.class);
   static final String MAP = "astrgate.store";
   static final String KEY = "access";
 
@@ -27,7 +30,7 @@ final class StoreAccess implements Shareable {
   private final int perContextSize;
   private final Repositories home;
   private final Map<Context, Repositories> byContext = new ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicInteger created = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger created = new AtomicInteger();
   private volatile boolean closed;
 
   StoreAccess(Vertx vertx, PgConnectOptions options, int perContextSize, Repositories home) {
