@@ -61,11 +61,9 @@ public final class ChatIntake {
 
     Future<String> owner = generated ? Future.succeededFuture(null) : store.chat(new ChatOps.SessionOwner(sid));
     // Independent reads run together: the route lookup does not wait for the ownership check.
-    // With the default config alone no route can name another one, so there is nothing to read.
     Future<String> configId = routeUpdate != null
         ? Future.succeededFuture(routeUpdate)
-        : confs.all().size() == 1 ? Future.succeededFuture("default")
-        : store.chat(new ChatOps.LoadRoutes()).map(routes -> ConfigRoutes.match(routes, umo, confs));
+        : ConfigRoutes.resolve(store, umo, confs);
     Future<JsonArray> built = owner.compose(creator -> {
       if (creator != null && !creator.equals(username)) {
         return Future.failedFuture(new TurnRejected(409, "session_id belongs to another username"));

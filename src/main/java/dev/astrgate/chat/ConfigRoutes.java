@@ -1,12 +1,23 @@
 package dev.astrgate.chat;
 
 import dev.astrgate.config.ConfSet;
+import dev.astrgate.store.ChatOps;
+import dev.astrgate.store.StoreClient;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.regex.Pattern;
 
 /** Upstream's UMO → config routing: the first pattern that matches wins; parts may be empty or fnmatch wildcards. */
 final class ConfigRoutes {
   private ConfigRoutes() {
+  }
+
+  /** The config id a UMO routes to; with the default config alone no route can name another, so nothing is read. */
+  static Future<String> resolve(StoreClient store, String umo, ConfSet confs) {
+    if (confs.all().size() == 1) {
+      return Future.succeededFuture("default");
+    }
+    return store.chat(new ChatOps.LoadRoutes()).map(routes -> match(routes, umo, confs));
   }
 
   /** The config id for a UMO, falling back to "default" when nothing matches or the config is gone. */

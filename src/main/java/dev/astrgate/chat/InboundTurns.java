@@ -40,8 +40,7 @@ final class InboundTurns {
       return Future.succeededFuture(new JsonObject().put("parts", new JsonArray()));
     }
     // UMO config routes apply to platform messages as to webchat (upstream's umop_config_routing).
-    Future<String> configId = confs.all().size() == 1 ? Future.succeededFuture("default")
-        : store.chat(new ChatOps.LoadRoutes()).map(routes -> ConfigRoutes.match(routes, umo, confs));
+    Future<String> configId = ConfigRoutes.resolve(store, umo, confs);
     Future<ChatOps.Saved> userRow = store.chat(new ChatOps.AppendHistory(platformId, sessionId, senderId,
         new JsonObject().put("type", "user").put("message", parts)));
     return Future.all(configId, userRow)
