@@ -414,6 +414,24 @@ class ChatStreamTest {
   }
 
   @Test
+  void streamsEndingAroundASilentOneDoNotStopItsHeartbeats() throws InterruptedException {
+    // Heartbeats share one timer per event loop: the streams that end meanwhile (on every loop, eight of them)
+    // must not stop the beats of the one still waiting.
+    openai.nextReply(FakeReply.tokens("late").delayMs(2500));
+    openai.script(FakeReply.tokens("quick"));
+    var silent = sse.post(key, body(sid(), "slow one"));
+    while (openai.requests().isEmpty()) {
+      Thread.sleep(10);
+    }
+    TestNode.await(io.vertx.core.Future.all(java.util.stream.IntStream.range(0, 8)
+        .mapToObj(i -> sse.post(key, body(sid(), "fast " + i))).toList()));
+    SseClient.Result r = TestNode.await(silent);
+    assertEquals("late", r.first("complete").getString("data"));
+    // The fast turns end within milliseconds; a beat needs a second of silence, so it comes after they all left.
+    assertTrue(r.raw().contains("\n\n: heartbeat\n\n"), r.raw());
+  }
+
+  @Test
   void cancelMidStreamClosesUpstreamAndSavesPartial() {
     openai.script(FakeReply.tokens("one ", "two ", "three ", "four ", "five").delayMs(200));
     String s = sid();
