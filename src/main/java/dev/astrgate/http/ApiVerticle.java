@@ -26,6 +26,8 @@ import io.vertx.ext.web.handler.HttpException;
 import io.vertx.ext.web.openapi.router.OpenAPIRoute;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -87,38 +89,55 @@ public final class ApiVerticle extends VerticleBase {
         jsonBody.handle(ctx);
       }
     };
-    GatewayMetrics metrics = GatewayMetrics.of(vertx);
-    builder.rootHandler(new RequestLog(settings.node().nodeName(), metrics));
-    builder.rootHandler(ctx -> {
-      ctx.put(ApiSettings.KEY, settings);
-      ctx.next();
-    });
-    builder.rootHandler(new AuthHandler(keyCache, store));
-    builder.rootHandler(bodies);
-
     InfoRoutes info = new InfoRoutes(settings.confs());
     SessionRoutes sessions = new SessionRoutes(store);
     FileRoutes files = new FileRoutes(store, settings.options().uploadMaxBytes());
     ChatRoutes chat = new ChatRoutes(vertx, new ChatIntake(store, settings.confs()), store, streams, settings.options().sseHeartbeatSeconds(),
         settings.node().runs("chat"));
     ImRoutes im = new ImRoutes(vertx, store, cluster, owners, streams);
-    Map<String, Handler<RoutingContext>> handlers = Map.of(
-        Contract.operationId("get", "/api/v1/im/bots"), info::bots,
-        Contract.operationId("get", "/api/v1/configs"), info::configs,
-        Contract.operationId("get", "/api/v1/chat/sessions"), sessions::list,
-        Contract.operationId("post", "/api/v1/file"), files::upload,
-        Contract.operationId("post", "/api/v1/chat"), chat::chat,
-        Contract.operationId("post", "/api/v1/im/message"), im::send);
+    // Every API route with the scope it needs: the auth check's path map is built from this list, so it cannot
+    // drift from the router (upstream's exact-path scope map, B §2.2).
+    List<Binding> bindings = List.of(
+        new Binding("get", "/api/v1/im/bots", "im", info::bots),
+        new Binding("get", "/api/v1/configs", "config", info::configs),
+        new Binding("get", "/api/v1/chat/sessions", "chat", sessions::list),
+        new Binding("post", "/api/v1/file", "file", files::upload),
+        new Binding("get", UPLOAD_PATH, "file", files::download),
+        new Binding("post", "/api/v1/chat", "chat", chat::chat),
+        new Binding("post", "/api/v1/im/message", "im", im::send));
+    Map<String, String> scopeByPath = new HashMap<>();
+    Map<String, Binding> byOperation = new HashMap<>();
+    for (Binding b : bindings) {
+      String previous = scopeByPath.put(b.path(), b.scope());
+      if (previous != null && !previous.equals(b.scope())) {
+        throw new IllegalStateException("two scopes for " + b.path());
+      }
+      byOperation.put(Contract.operationId(b.method(), b.path()), b);
+    }
+
+    GatewayMetrics metrics = GatewayMetrics.of(vertx);
+    builder.rootHandler(new RequestLog(settings.node().nodeName(), metrics));
+    builder.rootHandler(ctx -> {
+      ctx.put(ApiSettings.KEY, settings);
+      ctx.next();
+    });
+    builder.rootHandler(new AuthHandler(keyCache, store, scopeByPath));
+    builder.rootHandler(bodies);
+
     for (OpenAPIRoute route : builder.getRoutes()) {
-      Handler<RoutingContext> h = handlers.get(route.getOperation().getOperationId());
-      if (h == null) {
+      Binding b = byOperation.remove(route.getOperation().getOperationId());
+      if (b == null) {
         throw new IllegalStateException("no handler for operation " + route.getOperation().getOperationId());
       }
       // Upstream's own checks and messages apply, not the validator's (DESIGN.md); auth is our root handler.
-      route.setDoValidation(false).setDoSecurity(false).addHandler(h);
+      route.setDoValidation(false).setDoSecurity(false).addHandler(AuthHandler.requireScope(b.scope())).addHandler(b.handler());
     }
     Router router = builder.createRouter();
-    router.get(UPLOAD_PATH).handler(files::download);
+    // Routes the contract does not list (the download, from upstream v4.22.1).
+    for (Binding b : byOperation.values()) {
+      router.route(HttpMethod.valueOf(b.method().toUpperCase(java.util.Locale.ROOT)), b.path())
+          .handler(AuthHandler.requireScope(b.scope())).handler(b.handler());
+    }
     Buffer contractBytes = Contract.raw();
     router.get(AuthHandler.PUBLIC_CONTRACT_PATH).handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/json").end(contractBytes));
@@ -223,6 +242,10 @@ public final class ApiVerticle extends VerticleBase {
       case 400 -> "Bad request";
       default -> "HTTP " + status;
     };
+  }
+
+  /** One API route: the contract's method and path, the scope a key needs for it, and its handler. */
+  private record Binding(String method, String path, String scope, Handler<RoutingContext> handler) {
   }
 
   @Override
