@@ -106,7 +106,7 @@ public final class ChatIntake {
   }
 
   /** {@code session_id} wins even when null or empty; stripped; empty means "make one". */
-  static String sessionId(JsonObject body) {
+  public static String sessionId(JsonObject body) {
     Object raw = body.containsKey("session_id") ? body.getValue("session_id") : body.getValue("conversation_id");
     if (raw == null) {
       return null;

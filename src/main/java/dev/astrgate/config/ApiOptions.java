@@ -4,10 +4,11 @@ import io.vertx.core.json.JsonObject;
 import java.util.Map;
 
 /**
- * HTTP behaviour settings: from the default conf's {@code upload}, {@code compat} and {@code sse} sections,
+ * HTTP behaviour settings: from the default conf's {@code upload}, {@code compat}, {@code sse} and {@code limits} sections,
  * each overridable from the environment.
  */
-public record ApiOptions(long uploadMaxBytes, long jsonMaxBytes, boolean http200Errors, int sseHeartbeatSeconds) {
+public record ApiOptions(long uploadMaxBytes, long jsonMaxBytes, boolean http200Errors, int sseHeartbeatSeconds,
+                         InputLimits limits, long bodyTimeoutMs, int maxFormParts, int maxPartHeaderBytes) {
 
   public static final long DEFAULT_UPLOAD_MAX = 128L * 1024 * 1024;
 
@@ -21,7 +22,14 @@ public record ApiOptions(long uploadMaxBytes, long jsonMaxBytes, boolean http200
         ? Boolean.parseBoolean(env.get("ASTRGATE_COMPAT_HTTP_200_ERRORS").trim())
         : Boolean.TRUE.equals(compat.getValue("http_200_errors")) || "true".equals(compat.getValue("http_200_errors"));
     int heartbeat = (int) longOf(env.get("ASTRGATE_SSE_HEARTBEAT_SECONDS"), number(sse.getValue("heartbeat_seconds"), 5));
-    return new ApiOptions(uploadMax, jsonMax, http200, heartbeat);
+    long bodyTimeout = longOf(env.get("ASTRGATE_BODY_TIMEOUT_MS"), number(upload.getValue("body_timeout_ms"), 10_000));
+    int parts = (int) longOf(env.get("ASTRGATE_UPLOAD_MAX_PARTS"), number(upload.getValue("max_parts"), 16));
+    int partHeader = (int) longOf(env.get("ASTRGATE_UPLOAD_MAX_PART_HEADER_BYTES"),
+        number(upload.getValue("max_part_header_bytes"), 8192));
+    if (bodyTimeout < 100 || parts < 1 || partHeader < 256) {
+      throw new IllegalArgumentException("upload limits: body_timeout_ms >= 100, max_parts >= 1, max_part_header_bytes >= 256");
+    }
+    return new ApiOptions(uploadMax, jsonMax, http200, heartbeat, InputLimits.from(conf, env), bodyTimeout, parts, partHeader);
   }
 
   private static long number(Object v, long def) {

@@ -68,8 +68,26 @@ public final class ApiVerticle extends VerticleBase {
           .setPort(settings.node().port())
           .setHost(settings.node().host())
           .setCompressionSupported(false)
+          // No h2c upgrade: the API is HTTP/1.1, and Vert.x answered a broken h2c upgrade with a bare 400 and no close.
+          .setHttp2ClearTextEnabled(false)
+          .setMaxFormFields(settings.options().maxFormParts())
+          .setMaxFormBufferedBytes(settings.options().maxPartHeaderBytes())
+          .setMaxFormAttributeSize(settings.options().maxPartHeaderBytes())
           .setIdleTimeout(0));
-      return server.requestHandler(router).listen();
+      return server.invalidRequestHandler(this::invalidRequest).requestHandler(req -> {
+        if (req.version() != io.vertx.core.http.HttpVersion.HTTP_2 && req.headers().get("Host") == null) {
+          // Vert.x's router cannot build the request's URI without it (it failed with a 500 before).
+          Responses.refuse(req.response(), 400, "Bad request: the Host header is required", RequestLog.newId());
+          return;
+        }
+        String queryProblem = InputChecks.query(req);
+        if (queryProblem != null) {
+          // Before the router: the key carriers read the query too.
+          Responses.refuse(req.response(), 400, queryProblem, RequestLog.newId());
+          return;
+        }
+        router.handle(req);
+      }).listen();
     });
   }
 
@@ -122,7 +140,9 @@ public final class ApiVerticle extends VerticleBase {
       ctx.next();
     });
     builder.rootHandler(new AuthHandler(keyCache, store, scopeByPath));
-    builder.rootHandler(bodies);
+    BodyGuard guard = new BodyGuard(vertx, settings.options().bodyTimeoutMs());
+    builder.rootHandler(guard.around(bodies));
+    builder.rootHandler(guard.done());
 
     for (OpenAPIRoute route : builder.getRoutes()) {
       Binding b = byOperation.remove(route.getOperation().getOperationId());
@@ -150,9 +170,17 @@ public final class ApiVerticle extends VerticleBase {
       Handler<io.vertx.core.http.HttpServerRequest> endpoint = platforms.endpoint(ctx.pathParam("id"));
       if (endpoint == null) {
         ctx.next();
-      } else {
-        endpoint.handle(ctx.request());
+        return;
       }
+      String refusal = upgradeProblem(ctx.request());
+      if (refusal != null) {
+        if (refusal.contains("Sec-WebSocket-Version")) {
+          ctx.response().putHeader("Sec-WebSocket-Version", "13");
+        }
+        Responses.error(ctx, refusal.contains("Sec-WebSocket-Version") ? 426 : 400, "WebSocket upgrade refused: " + refusal);
+        return;
+      }
+      endpoint.handle(ctx.request());
     });
 
     // Browser pages (webchat, API reference): public, exact paths only, before the 404 fallback.
@@ -164,6 +192,62 @@ public final class ApiVerticle extends VerticleBase {
       router.errorHandler(code, failures);
     }
     return router;
+  }
+
+  /**
+   * Why a WebSocket handshake (RFC 6455 §4.2.1) cannot succeed, or null; checked before the adapter sees it, since
+   * Vert.x answers a bare 400 for a handshake it cannot complete.
+   */
+  static String upgradeProblem(io.vertx.core.http.HttpServerRequest req) {
+    if (req.version() != io.vertx.core.http.HttpVersion.HTTP_1_1) {
+      return "the handshake needs HTTP/1.1";
+    }
+    if (!"websocket".equalsIgnoreCase(String.valueOf(req.getHeader("Upgrade")).strip())) {
+      return "the Upgrade header must be websocket";
+    }
+    String connection = String.valueOf(req.getHeader("Connection")).toLowerCase(java.util.Locale.ROOT);
+    if (java.util.Arrays.stream(connection.split(",")).noneMatch(t -> t.strip().equals("upgrade"))) {
+      return "the Connection header must include Upgrade";
+    }
+    String key = req.getHeader("Sec-WebSocket-Key");
+    byte[] nonce;
+    try {
+      nonce = key == null ? null : java.util.Base64.getDecoder().decode(key.strip());
+    } catch (IllegalArgumentException e) {
+      nonce = null;
+    }
+    if (nonce == null || nonce.length != 16) {
+      return "Sec-WebSocket-Key must be 16 bytes in base64";
+    }
+    String version = req.getHeader("Sec-WebSocket-Version");
+    if (version == null || !(version.strip().equals("13") || version.strip().equals("8"))) {
+      return "Sec-WebSocket-Version must be 13";
+    }
+    return null;
+  }
+
+  /** Requests the HTTP decoder refused (bad request line or headers, limits): the envelope, as every other refusal. */
+  private void invalidRequest(io.vertx.core.http.HttpServerRequest req) {
+    Throwable cause = req.decoderResult().cause();
+    String detail = cause == null || cause.getMessage() == null ? "" : cause.getMessage();
+    int status;
+    String message;
+    if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException || detail.startsWith("An HTTP line is larger than")) {
+      status = 414;
+      message = "Request line too long: the limit is " + HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH + " bytes";
+    } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException
+        || detail.startsWith("HTTP header is larger than")) {
+      status = 431;
+      message = "Request headers too large: the limit is " + HttpServerOptions.DEFAULT_MAX_HEADER_SIZE + " bytes in all";
+    } else {
+      status = 400;
+      message = "Bad request: " + (detail.isEmpty() ? "the request could not be parsed" : detail);
+    }
+    if (req.response().headWritten()) {
+      req.connection().close();
+      return;
+    }
+    Responses.refuse(req.response(), status, message, RequestLog.newId());
   }
 
   private void readiness(RoutingContext ctx, StoreClient store) {
@@ -219,6 +303,10 @@ public final class ApiVerticle extends VerticleBase {
       Responses.error(ctx, e.status(), e.getMessage());
     } else if (f instanceof TurnRejected r) {
       Responses.error(ctx, r.status(), r.getMessage());
+    } else if (ctx.get(BodyGuard.READ) == null && BodyGuard.isFormFailure(f)) {
+      // The rest of the form is unread: close after the answer.
+      ctx.response().putHeader("Connection", "close");
+      Responses.error(ctx, 400, formMessage(f));
     } else if (f instanceof StoreUnavailableException) {
       Responses.error(ctx, 503, "Storage unavailable, please retry shortly");
     } else if (f instanceof HttpException he && he.getStatusCode() < 500) {
@@ -230,6 +318,23 @@ public final class ApiVerticle extends VerticleBase {
           ctx.request().method(), ctx.request().path(), f);
       Responses.error(ctx, 500, "Internal server error (request id " + ctx.get(Responses.REQUEST_ID) + ")");
     }
+  }
+
+  private String formMessage(Throwable f) {
+    String name = f.getClass().getSimpleName();
+    if (name.equals("TooManyFormFieldsException")) {
+      return "Malformed multipart body: more than " + settings.options().maxFormParts() + " parts";
+    }
+    if (name.equals("TooLongFormFieldException")) {
+      return "Malformed multipart body: a part header or form field is over " + settings.options().maxPartHeaderBytes()
+          + " bytes";
+    }
+    if (f instanceof NullPointerException) {
+      // Netty's decoder meets a part whose Content-Disposition (or its name) is missing.
+      return "Malformed multipart body: a part without a Content-Disposition name";
+    }
+    String detail = f.getMessage();
+    return "Malformed multipart body" + (detail == null || detail.isBlank() ? "" : ": " + detail);
   }
 
   private String messageFor(int status, RoutingContext ctx) {

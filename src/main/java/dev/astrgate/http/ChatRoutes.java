@@ -39,8 +39,17 @@ final class ChatRoutes {
     if (!enabled) {
       throw new ApiError(503, "The chat pipeline does not run on this node (ASTRGATE_ROLES); send chats to another node");
     }
+    if (ctx.request().version() == io.vertx.core.http.HttpVersion.HTTP_1_0) {
+      // HTTP/1.0 has no chunked encoding and Vert.x writes no close-delimited body, so the stream could not start.
+      throw new ApiError(505, "The chat stream needs HTTP/1.1; HTTP/1.0 cannot carry it (behind nginx: proxy_http_version 1.1)");
+    }
     JsonObject body = JsonBodies.object(ctx);
     String username = ChatIntake.username(body);
+    var limits = InputChecks.limits(ctx);
+    InputChecks.text("username", username, limits.username());
+    InputChecks.text(body.containsKey("session_id") ? "session_id" : "conversation_id",
+        ChatIntake.sessionId(body), limits.sessionId());
+    InputChecks.message(body.getValue("message"), limits.messageChars());
     AuthHandler.checkUsername(ctx, username);
     intake.validate(body, username).compose(intake::commit).onSuccess(turn -> stream(ctx, turn)).onFailure(ctx::fail);
   }

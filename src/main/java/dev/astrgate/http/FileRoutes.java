@@ -45,6 +45,7 @@ final class FileRoutes {
       throw ApiError.badRequest("Missing key: attachment_id");
     }
     String attachmentId = id.strip();
+    InputChecks.text("attachment_id", attachmentId, InputChecks.limits(ctx).attachmentId());
     store.findAttachment(attachmentId).onSuccess(found -> {
       if (found.isEmpty()) {
         ctx.fail(ApiError.notFound("attachment not found: " + attachmentId));

@@ -15,7 +15,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -65,11 +64,18 @@ final class ImRoutes {
     if (!PyText.truthy(rawUmo)) {
       throw ApiError.badRequest("Missing key: umo");
     }
+    var limits = InputChecks.limits(ctx);
+    InputChecks.text("umo", PyText.str(rawUmo), limits.umo());
+    InputChecks.message(message, limits.messageChars());
     Umo umo;
     try {
       umo = Umo.parse(PyText.str(rawUmo));
     } catch (Umo.InvalidUmo e) {
       throw ApiError.badRequest("Invalid umo: " + e.getMessage());
+    }
+    InputChecks.text("platform_id of umo", umo.platformId(), limits.platformId());
+    if (WEBCHAT.equals(umo.platformId())) {
+      InputChecks.text("session_id of umo", webchatSessionId(umo.sessionId()), limits.sessionId());
     }
     if (!cluster.available()) {
       throw new ApiError(503, "Cluster unavailable, please retry shortly");
@@ -117,7 +123,7 @@ final class ImRoutes {
       if (raw == null || raw.toString().isBlank()) {
         throw new DecodeException("empty body");
       }
-      parsed = Json.decodeValue(raw);
+      parsed = JsonBodies.decode(raw);
     } catch (DecodeException e) {
       throw ApiError.badRequest("Malformed JSON in request body");
     }

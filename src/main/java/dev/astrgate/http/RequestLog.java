@@ -55,7 +55,7 @@ public final class RequestLog implements Handler<RoutingContext> {
     return SECRET_PARAM.matcher(query).replaceAll("$1$2=[redacted]");
   }
 
-  private static String newId() {
+  static String newId() {
     return Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
   }
 }

@@ -24,6 +24,20 @@ public final class Responses {
     write(ctx, settings != null && settings.options().http200Errors() && !auth ? 200 : status, body);
   }
 
+  /**
+   * The error envelope on a bare response, for refusals made before a request reaches the router (the HTTP
+   * decoder's, a missing Host); the connection is closed after it.
+   */
+  static void refuse(io.vertx.core.http.HttpServerResponse response, int status, String message, String requestId) {
+    JsonObject body = new JsonObject().put("status", "error").put("message", message).put("data", null)
+        .put(REQUEST_ID, requestId);
+    response.setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("X-Request-Id", requestId)
+        .putHeader("Connection", "close")
+        .end(Buffer.buffer(asciiJson(body.encode()) + "\n"));
+  }
+
   static void write(RoutingContext ctx, int status, JsonObject body) {
     ctx.response()
         .setStatusCode(status)

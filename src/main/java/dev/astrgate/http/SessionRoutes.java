@@ -21,6 +21,9 @@ final class SessionRoutes {
     if (username.isEmpty()) {
       throw ApiError.badRequest("username is empty");
     }
+    var limits = InputChecks.limits(ctx);
+    InputChecks.text("username", username, limits.username());
+    InputChecks.text("platform_id", ctx.request().getParam("platform_id"), limits.platformId());
     AuthHandler.checkUsername(ctx, username);
     int page;
     int pageSize;
