@@ -116,7 +116,7 @@ public final class Node {
     LiveStreams streams = new LiveStreams(vertx, cluster);
     // The pool size is the node's budget for its HTTP and chat verticle instances, which do nearly all queries.
     int perContext = Math.max(2, (options.dbPoolSize() + 2 * options.httpInstances() - 1) / (2 * options.httpInstances()));
-    return vertx.deployVerticle(new StoreVerticle(database.connectOptions(), perContext))
+    return vertx.deployVerticle(new StoreVerticle(database.connectOptions(), perContext, options.dbTimeoutMs()))
         .compose(id -> {
           storeDeployment = id;
           return bootstrapKeys(generatedKey);

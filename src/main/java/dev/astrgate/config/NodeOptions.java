@@ -31,7 +31,8 @@ public record NodeOptions(
     Duration shutdownGrace,
     Set<String> roles,
     String metricsToken,
-    String clusterName) {
+    String clusterName,
+    int dbTimeoutMs) {
 
   /** What a node runs: the HTTP API, the chat pipeline, the platform adapters. */
   public static final Set<String> ALL_ROLES = Set.of("api", "chat", "platforms");
@@ -56,6 +57,7 @@ public record NodeOptions(
       {"ASTRGATE_SHUTDOWN_GRACE_SECONDS", "10", "how long in-flight requests may finish on SIGTERM"},
       {"ASTRGATE_METRICS_TOKEN", "(unset: open)", "bearer token required by GET /metrics"},
       {"ASTRGATE_ROLES", "api,chat,platforms", "what this node runs; e.g. api,platforms for an adapter worker"},
+      {"ASTRGATE_DB_TIMEOUT_MS", "2000", "bound on every storage call (connect, pool wait, query); past it the answer is 503"},
   };
 
   public static NodeOptions fromEnv(Map<String, String> env) {
@@ -79,7 +81,8 @@ public record NodeOptions(
         Duration.ofSeconds(intOf(e, "ASTRGATE_SHUTDOWN_GRACE_SECONDS", 10)),
         roles(e.getOrDefault("ASTRGATE_ROLES", "api,chat,platforms")),
         blankToNull(e.get("ASTRGATE_METRICS_TOKEN")),
-        blankToNull(e.get("ASTRGATE_CLUSTER_NAME")));
+        blankToNull(e.get("ASTRGATE_CLUSTER_NAME")),
+        positive(intOf(e, "ASTRGATE_DB_TIMEOUT_MS", 2000), "ASTRGATE_DB_TIMEOUT_MS"));
   }
 
   public boolean runs(String role) {
@@ -118,6 +121,13 @@ public record NodeOptions(
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(key + " must be an integer, got '" + v + "'");
     }
+  }
+
+  private static int positive(int v, String key) {
+    if (v < 100) {
+      throw new IllegalArgumentException(key + " must be at least 100, got " + v);
+    }
+    return v;
   }
 
   private static String blankToNull(String v) {

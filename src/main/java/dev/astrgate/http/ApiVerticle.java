@@ -307,7 +307,7 @@ public final class ApiVerticle extends VerticleBase {
       // The rest of the form is unread: close after the answer.
       ctx.response().putHeader("Connection", "close");
       Responses.error(ctx, 400, formMessage(f));
-    } else if (f instanceof StoreUnavailableException) {
+    } else if (storeUnavailable(f)) {
       Responses.error(ctx, 503, "Storage unavailable, please retry shortly");
     } else if (f instanceof HttpException he && he.getStatusCode() < 500) {
       Responses.error(ctx, he.getStatusCode(), messageFor(he.getStatusCode(), ctx));
@@ -318,6 +318,15 @@ public final class ApiVerticle extends VerticleBase {
           ctx.request().method(), ctx.request().path(), f);
       Responses.error(ctx, 500, "Internal server error (request id " + ctx.get(Responses.REQUEST_ID) + ")");
     }
+  }
+
+  private static boolean storeUnavailable(Throwable f) {
+    for (Throwable c = f; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof StoreUnavailableException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private String formMessage(Throwable f) {

@@ -31,7 +31,7 @@ final class FileRoutes {
     String mime = upload.contentType() == null || upload.contentType().isBlank()
         ? "application/octet-stream" : upload.contentType();
     String type = Filenames.typeOf(mime);
-    store.saveAttachment(upload.uploadedFileName(), filename, mime, type)
+    store.saveAttachment(upload.uploadedFileName(), filename, mime, type, upload.size())
         .onSuccess(a -> Responses.ok(ctx, new JsonObject()
             .put("attachment_id", a.attachmentId())
             .put("filename", a.filename())

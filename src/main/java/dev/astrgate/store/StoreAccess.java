@@ -28,12 +28,14 @@ final class StoreAccess implements Shareable {
   private final Vertx vertx;
   private final PgConnectOptions options;
   private final int perContextSize;
-  private final Repositories home;
+  private volatile Repositories home;
+  private final int timeoutMs;
   private final Map<Context, Repositories> byContext = new ConcurrentHashMap<>();
   private final AtomicInteger created = new AtomicInteger();
   private volatile boolean closed;
 
-  StoreAccess(Vertx vertx, PgConnectOptions options, int perContextSize, Repositories home) {
+  StoreAccess(Vertx vertx, PgConnectOptions options, int perContextSize, Repositories home, int timeoutMs) {
+    this.timeoutMs = timeoutMs;
     this.vertx = vertx;
     this.options = options;
     this.perContextSize = perContextSize;
@@ -55,11 +57,42 @@ final class StoreAccess implements Shareable {
     Repositories repos = byContext.get(root);
     if (repos == null) {
       String name = "astrgate-pg-" + created.incrementAndGet();
-      repos = Repositories.over(vertx, StoreVerticle.createPool(vertx, options, perContextSize, name));
+      repos = Repositories.over(vertx, StoreVerticle.createPool(vertx, options, perContextSize, name, timeoutMs));
       byContext.put(root, repos);
       LOG.info("store pool created name={} size={} thread={}", name, perContextSize, Thread.currentThread().getName());
     }
     return repos;
+  }
+
+  /** The pool for callers off the event loops (it is replaced when discarded). */
+  Repositories home() {
+    return home;
+  }
+
+  /** The bound on one storage call (ASTRGATE_DB_TIMEOUT_MS). */
+  int timeoutMs() {
+    return timeoutMs;
+  }
+
+  /**
+   * Drops a pool that let a call run past its bound: its connections may sit behind a socket that swallowed bytes,
+   * and a connection whose replies went missing could pair a later reply with the wrong query. Closing the pool
+   * fails what is still queued on it (those callers answer 503 too); the next call on that context opens a new one.
+   */
+  void discard(Repositories repos) {
+    if (closed) {
+      return;
+    }
+    boolean dropped = byContext.values().remove(repos);
+    if (repos == home) {
+      home = Repositories.over(vertx, StoreVerticle.createPool(vertx, options, StoreVerticle.HOME_POOL_SIZE,
+          "astrgate-pg-home", timeoutMs));
+      dropped = true;
+    }
+    if (dropped) {
+      LOG.warn("store pool discarded after a timeout; the next call opens a new one");
+      repos.close();
+    }
   }
 
   Future<Void> close() {

@@ -9,16 +9,21 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Typed access to the node's store, run on the caller's context (see {@link StoreAccess}). Failures to reach
- * PostgreSQL surface as {@link StoreUnavailableException}; SQL errors are logged and passed on.
+ * Typed access to the node's store, run on the caller's context (see {@link StoreAccess}). Every call is bounded
+ * by ASTRGATE_DB_TIMEOUT_MS (calls that move a file's bytes get one more bound per 8 MiB). Failures to reach
+ * PostgreSQL, and calls past their bound, surface as {@link StoreUnavailableException}; other errors are logged
+ * and passed on (they end as 500).
  */
 public final class StoreClient {
   private static final Logger LOG = LoggerFactory.getLogger(StoreClient.class);
+  private static final long BYTES_PER_BOUND = 8L * 1024 * 1024;
 
   private final Vertx vertx;
 
@@ -42,8 +47,8 @@ public final class StoreClient {
     return call("sessions.list", r -> r.sessions().list(username, platformId, page, pageSize));
   }
 
-  public Future<Attachment> saveAttachment(String tempFile, String filename, String mimeType, String type) {
-    return call("attachment.save", r -> r.attachments().save(tempFile, filename, mimeType, type));
+  public Future<Attachment> saveAttachment(String tempFile, String filename, String mimeType, String type, long sizeBytes) {
+    return call("attachment.save", 1 + sizeBytes / BYTES_PER_BOUND, r -> r.attachments().save(tempFile, filename, mimeType, type));
   }
 
   public Future<Optional<Attachment>> findAttachment(String attachmentId) {
@@ -61,7 +66,7 @@ public final class StoreClient {
 
   /** The whole attachment, or empty when unknown; {@code data} is null when it is over {@code maxBytes}. */
   public Future<Optional<AttachmentBytes>> readAttachment(String attachmentId, long maxBytes) {
-    return call("attachment.read", r -> r.attachments().readAll(attachmentId, maxBytes));
+    return call("attachment.read", 1 + maxBytes / BYTES_PER_BOUND, r -> r.attachments().readAll(attachmentId, maxBytes));
   }
 
   /** The stored value, or null. */
@@ -83,17 +88,28 @@ public final class StoreClient {
   }
 
   private <T> Future<T> call(String what, Function<Repositories, Future<T>> op) {
+    return call(what, 1, op);
+  }
+
+  private <T> Future<T> call(String what, long bounds, Function<Repositories, Future<T>> op) {
     StoreAccess access = StoreAccess.of(vertx);
     if (access == null) {
       return Future.failedFuture(new StoreUnavailableException("storage unavailable: the store is not running"));
     }
     Future<T> result;
+    Repositories repos = access.current();
     try {
-      result = op.apply(access.current());
+      result = op.apply(repos);
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
-    return result.recover(err -> {
+    long limit = bounds * access.timeoutMs();
+    return result.timeout(limit, TimeUnit.MILLISECONDS).recover(err -> {
+      if (err instanceof TimeoutException) {
+        LOG.warn("store request timed out op={} ms={}", what, limit);
+        access.discard(repos);
+        return Future.failedFuture(new StoreUnavailableException("storage unavailable: no answer within " + limit + " ms"));
+      }
       if (StoreVerticle.isUnavailable(err)) {
         return Future.failedFuture(new StoreUnavailableException("storage unavailable: " + err.getMessage()));
       }

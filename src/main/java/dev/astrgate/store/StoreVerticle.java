@@ -18,60 +18,97 @@ import org.slf4j.LoggerFactory;
 public final class StoreVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(StoreVerticle.class);
   /** Callers off the event loops (start-up, the CLI path) and housekeeping need little. */
-  private static final int HOME_POOL_SIZE = 2;
+  static final int HOME_POOL_SIZE = 2;
+
+  /** ASTRGATE_DB_TIMEOUT_MS when nobody says otherwise (the CLI, test helpers). */
+  public static final int DEFAULT_TIMEOUT_MS = 2000;
 
   private final PgConnectOptions connectOptions;
   private final int perContextSize;
+  private final int timeoutMs;
   private StoreAccess access;
   private long pruneTimer = -1;
 
-  /** {@code perContextSize}: connections of each event-loop context's pool. */
-  public StoreVerticle(PgConnectOptions connectOptions, int perContextSize) {
+  /** {@code perContextSize}: connections of each event-loop context's pool; {@code timeoutMs}: the bound on every call. */
+  public StoreVerticle(PgConnectOptions connectOptions, int perContextSize, int timeoutMs) {
     this.connectOptions = connectOptions;
     this.perContextSize = perContextSize;
+    this.timeoutMs = timeoutMs;
   }
 
   @Override
   public Future<?> start() {
-    Repositories home = Repositories.over(vertx, createPool(vertx, connectOptions, HOME_POOL_SIZE, "astrgate-pg-home"));
-    access = new StoreAccess(vertx, connectOptions, perContextSize, home);
+    Repositories home = Repositories.over(vertx, createPool(vertx, connectOptions, HOME_POOL_SIZE, "astrgate-pg-home", timeoutMs));
+    access = new StoreAccess(vertx, connectOptions, perContextSize, home, timeoutMs);
     vertx.sharedData().getLocalMap(StoreAccess.MAP).put(StoreAccess.KEY, access);
     // Rate-limit windows older than a day are useless; prune hourly.
-    pruneTimer = vertx.setPeriodic(60_000, 3_600_000, id -> home.chat()
+    pruneTimer = vertx.setPeriodic(60_000, 3_600_000, id -> access.home().chat()
         .pruneRateLimits(System.currentTimeMillis() / 1000 - 86_400)
         .onFailure(err -> LOG.debug("rate limit prune failed reason={}", err.toString())));
     return Future.succeededFuture();
   }
 
-  /** The pool settings every node and the CLI share: short connect timeouts so an outage answers 503 fast. */
+  /** The pool settings every node and the CLI share, with the default bound. */
   public static Pool createPool(io.vertx.core.Vertx vertx, PgConnectOptions options, int size) {
-    return createPool(vertx, options, size, "astrgate-pg");
+    return createPool(vertx, options, size, "astrgate-pg", DEFAULT_TIMEOUT_MS);
   }
 
-  /** The same, under its own name in the pool metrics ({@code pool_name}). */
-  static Pool createPool(io.vertx.core.Vertx vertx, PgConnectOptions options, int size, String name) {
+  /**
+   * A pool under its own name in the pool metrics ({@code pool_name}) whose every wait is bounded by
+   * {@code timeoutMs}: the TCP connect and the wait for a connection. A connection that reads nothing for twice the
+   * bound is closed: it is idle (the pool opens another when needed) or stuck behind a half-open socket whose
+   * packets are dropped, which no query timeout of PostgreSQL's own can end, and it must not stay in the pool.
+   * Reads only: pipelined writes of new queries to a stuck connection would otherwise keep it looking alive.
+   */
+  static Pool createPool(io.vertx.core.Vertx vertx, PgConnectOptions options, int size, String name, int timeoutMs) {
     PgConnectOptions o = new PgConnectOptions(options)
         .setReconnectAttempts(0)
         .setCachePreparedStatements(true)
         .setPipeliningLimit(256);
     // The wait queue is generous on purpose: closing 10,000 streams at once queues two writes each (the partial
-    // replies), and refusing them would lose rows; the 5 s connection timeout still bounds every wait.
+    // replies), and refusing them would lose rows; the connection timeout still bounds every wait.
     return PgBuilder.pool()
-        .with(new NetClientOptions().setConnectTimeout(3000))
-        .with(new PoolOptions().setMaxSize(size).setConnectionTimeout(5).setIdleTimeout(60).setMaxWaitQueueSize(65_536)
-            .setName(name).setShared(false))
+        .with(new NetClientOptions().setConnectTimeout(timeoutMs)
+            .setReadIdleTimeout(2 * timeoutMs).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS))
+        .with(new PoolOptions().setMaxSize(size).setConnectionTimeout(timeoutMs)
+            .setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
+            .setIdleTimeout(60).setMaxWaitQueueSize(65_536).setName(name).setShared(false))
         .connectingTo(o)
         .using(vertx)
         .build();
   }
 
-  /** Connection-level failures (refused, reset, timed out, server shutting down) as opposed to SQL errors. */
+  /**
+   * Whether a failure means the database cannot serve us now (answer 503) rather than a fault of ours (500): by
+   * SQLSTATE for server errors (08 connection exception, 57P operator intervention incl. 57P03 cannot connect now,
+   * 53 insufficient resources such as too many connections, 58 system error, and any FATAL error, which ends the
+   * session, e.g. 55000 "database is not currently accepting connections"), and for client-side failures by the
+   * kind of exception anywhere in the cause chain: refused, reset or closed connections and timeouts.
+   */
   public static boolean isUnavailable(Throwable t) {
-    if (t instanceof PgException pg) {
-      String state = pg.getSqlState();
-      return state != null && (state.startsWith("08") || state.startsWith("57P"));
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof StoreUnavailableException) {
+        return true;
+      }
+      if (c instanceof PgException pg) {
+        String state = pg.getSqlState() == null ? "" : pg.getSqlState();
+        return state.startsWith("08") || state.startsWith("57P") || state.startsWith("53") || state.startsWith("58")
+            || "FATAL".equals(pg.getSeverity()) || "PANIC".equals(pg.getSeverity());
+      }
+      if (c instanceof java.io.IOException || c instanceof java.util.concurrent.TimeoutException
+          || c instanceof io.vertx.sqlclient.ClosedConnectionException
+          || c instanceof io.netty.channel.ConnectTimeoutException) {
+        return true;
+      }
+      String name = c.getClass().getSimpleName();
+      String message = c.getMessage() == null ? "" : c.getMessage().toLowerCase(java.util.Locale.ROOT);
+      // Vert.x reports a pool wait past its timeout and a closed pool or connection with plain exceptions.
+      if (name.contains("Timeout") || (c instanceof io.vertx.core.VertxException || name.equals("NoStackTraceThrowable"))
+          && (message.contains("timeout") || message.contains("timed out") || message.contains("closed"))) {
+        return true;
+      }
     }
-    return true;
+    return false;
   }
 
   @Override
