@@ -99,7 +99,7 @@ public final class ApiVerticle extends VerticleBase {
         .setDeleteUploadedFilesOnEnd(true).setHandleFileUploads(true);
     BodyHandler jsonBody = BodyHandler.create(false).setBodyLimit(settings.options().jsonMaxBytes());
     Handler<RoutingContext> bodies = ctx -> {
-      if (ctx.request().method() == HttpMethod.GET || ctx.request().method() == HttpMethod.HEAD) {
+      if (!BodyGuard.readsBody(ctx.request().method())) {
         ctx.next();
       } else if (UPLOAD_PATH.equals(ctx.normalizedPath())) {
         uploadBody.handle(ctx);

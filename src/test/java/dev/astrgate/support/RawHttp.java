@@ -62,13 +62,14 @@ public final class RawHttp {
       } catch (IOException e) {
         // The server may answer and close before reading everything; read what it said.
       }
-      return read(s.getInputStream(), t0, timeoutMs);
+      return read(s.getInputStream(), t0, timeoutMs, new String(bytes, 0, Math.min(5, bytes.length),
+          StandardCharsets.ISO_8859_1).startsWith("HEAD "));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  private static Reply read(InputStream in, long t0, int timeoutMs) throws IOException {
+  private static Reply read(InputStream in, long t0, int timeoutMs, boolean head) throws IOException {
     ByteArrayOutputStream got = new ByteArrayOutputStream();
     byte[] buf = new byte[8192];
     boolean timedOut = false;
@@ -83,7 +84,8 @@ public final class RawHttp {
           break;
         }
         got.write(buf, 0, n);
-        if (complete(got.toString(StandardCharsets.ISO_8859_1))) {
+        String sofar = got.toString(StandardCharsets.ISO_8859_1);
+        if (complete(sofar) || head && sofar.contains("\r\n\r\n")) {
           break;
         }
       }
