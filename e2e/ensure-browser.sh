@@ -12,14 +12,16 @@ works() { [ -n "$1" ] && [ -x "$1" ] && "$1" --version >/dev/null 2>&1; }
 found() { echo "e2e: browser $1 ($("$1" --version 2>/dev/null | head -n 1))"; printf '%s\n' "$1" >"$out/browser.path"; exit 0; }
 missing() { echo "e2e: no browser: $1"; printf '%s\n' "$1" >"$out/browser.missing"; exit 0; }
 look() {
-  works "${CHROMIUM_PATH:-}" && found "$CHROMIUM_PATH"
+  if [ -n "${CHROMIUM_PATH:-}" ]; then
+    works "$CHROMIUM_PATH" && found "$CHROMIUM_PATH"
+    missing "CHROMIUM_PATH=$CHROMIUM_PATH is not a working browser: unset it or point it at chromium"
+  fi
   for name in chromium chromium-browser google-chrome; do
     p=$(command -v "$name" 2>/dev/null) && works "$p" && found "$p"
   done
 }
 
 look
-[ -n "${CHROMIUM_PATH:-}" ] && missing "CHROMIUM_PATH=$CHROMIUM_PATH is not a working browser: unset it or point it at chromium"
 command -v apt-get >/dev/null || missing "no chromium and no apt-get: install Chromium and set CHROMIUM_PATH to its binary"
 [ "$(id -u)" = 0 ] || missing "no chromium: run \`sudo apt-get update && sudo apt-get install -y chromium\`, or set CHROMIUM_PATH"
 

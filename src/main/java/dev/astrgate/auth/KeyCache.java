@@ -5,11 +5,12 @@ import dev.astrgate.store.StoreUnavailableException;
 import dev.astrgate.store.KeyRepository;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Node-wide cache of keys by hash, so a warm key costs no database round trip. Entries are dropped on every
@@ -25,8 +26,9 @@ public final class KeyCache {
   private record Entry(ApiKey key, long fetchedAt) {
   }
 
-  /** Imported AstrBot keys: at most this many PBKDF2 checks run at once per node; more are refused. */
+  /** Imported AstrBot keys: at most this many PBKDF2 checks run at once per node, this many more wait, beyond: refused. */
   private static final int LEGACY_IN_FLIGHT = 2;
+  private static final int LEGACY_QUEUE = 256;
   private static final long LEGACY_PREFIX_TTL_NANOS = 30_000_000_000L;
   private static final long LEGACY_MISS_TTL_NANOS = 600_000_000_000L;
 
@@ -37,7 +39,8 @@ public final class KeyCache {
   private volatile long legacyPrefixesAt;
   /** SHA-256 of raw keys that matched a legacy prefix but not its hash: not checked again for a while. */
   private final ConcurrentHashMap<String, Long> legacyMisses = new ConcurrentHashMap<>();
-  private final AtomicInteger legacyInFlight = new AtomicInteger();
+  private int legacyInFlight;
+  private final ArrayDeque<Runnable> legacyWaiting = new ArrayDeque<>();
   private final ConcurrentHashMap<String, Long> lastTouch = new ConcurrentHashMap<>();
 
   public KeyCache(StoreClient store) {
@@ -66,15 +69,17 @@ public final class KeyCache {
       if (!prefixes.contains(prefix) || (missedAt != null && System.nanoTime() - missedAt < LEGACY_MISS_TTL_NANOS)) {
         return Future.succeededFuture(Optional.<ApiKey>empty());
       }
-      if (legacyInFlight.incrementAndGet() > LEGACY_IN_FLIGHT) {
-        legacyInFlight.decrementAndGet();
-        return Future.succeededFuture(Optional.<ApiKey>empty());
-      }
-      return store.findLegacyKeys(prefix).compose(candidates -> candidates.isEmpty()
+      return legacySlot().compose(admitted -> !admitted ? Future.succeededFuture(Optional.<ApiKey>empty())
+          : checkLegacy(rawKey, keyHash, prefix));
+    });
+  }
+
+  private Future<Optional<ApiKey>> checkLegacy(String rawKey, String keyHash, String prefix) {
+    return store.findLegacyKeys(prefix).compose(candidates -> candidates.isEmpty()
               ? Future.succeededFuture(Optional.<KeyRepository.LegacyKey>empty())
               : pbkdf2(rawKey).map(hex -> candidates.stream().filter(c -> LegacyKeys.sameHash(hex, c.pbkdf2Hex())).findFirst()))
           .eventually(() -> {
-            legacyInFlight.decrementAndGet();
+            releaseSlot();
             return Future.succeededFuture();
           })
           .compose(match -> {
@@ -91,7 +96,37 @@ public final class KeyCache {
                   return load(keyHash);
                 });
           });
-    });
+  }
+
+  /** A PBKDF2 slot: now, or when one frees up (resumed on the caller's context); false when too many wait. */
+  private Future<Boolean> legacySlot() {
+    Context ctx = Vertx.currentContext();
+    synchronized (legacyWaiting) {
+      if (legacyInFlight < LEGACY_IN_FLIGHT) {
+        legacyInFlight++;
+        return Future.succeededFuture(true);
+      }
+      if (legacyWaiting.size() >= LEGACY_QUEUE || ctx == null) {
+        return Future.succeededFuture(false);
+      }
+      Promise<Boolean> slot = Promise.promise();
+      legacyWaiting.add(() -> ctx.runOnContext(v -> slot.complete(true)));
+      return slot.future();
+    }
+  }
+
+  /** Hands the slot to the next waiter, if any. */
+  private void releaseSlot() {
+    Runnable next;
+    synchronized (legacyWaiting) {
+      next = legacyWaiting.poll();
+      if (next == null) {
+        legacyInFlight--;
+      }
+    }
+    if (next != null) {
+      next.run();
+    }
   }
 
   private Future<String> pbkdf2(String rawKey) {
