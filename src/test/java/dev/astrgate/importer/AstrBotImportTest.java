@@ -418,6 +418,15 @@ class AstrBotImportTest {
       assertEquals(401, r.statusCode(), r.body());
     }
     assertEquals(before, LegacyKeys.computations(), "1,000 bad keys, no PBKDF2");
+
+    // A wrong key that shares an imported key's prefix costs one PBKDF2, and the same wrong key never another.
+    String lookalike = DORMANT.substring(0, 12) + rawKey().substring(12);
+    assertEquals(401, get("/api/v1/im/bots", lookalike).statusCode());
+    assertEquals(401, get("/api/v1/im/bots", lookalike).statusCode());
+    assertEquals(before + 1, LegacyKeys.computations());
+    HttpResponse<String> dormant = get("/api/v1/chat/sessions?username=" + ALICE, DORMANT);
+    assertEquals(200, dormant.statusCode(), "the real key behind that prefix still works: " + dormant.body());
+    assertEquals(before + 2, LegacyKeys.computations());
   }
 
   @Test
