@@ -52,6 +52,7 @@ public final class TelegramVerticle extends VerticleBase {
   private final String platformId;
   private final String token;
   private final String baseUrl;
+  private final String fileBaseUrl;
   private final long pollTimeoutSeconds;
   private final long attachmentMaxBytes;
   private final WakeRule wake;
@@ -84,7 +85,8 @@ public final class TelegramVerticle extends VerticleBase {
   public TelegramVerticle(JsonObject entry, WakeRule wake, PlatformHub hub, ClusterInfo cluster) {
     this.platformId = entry.getString("id");
     this.token = PlatformConfig.string(entry, "telegram_token", "");
-    this.baseUrl = PlatformConfig.string(entry, "telegram_api_base_url", "https://api.telegram.org");
+    this.baseUrl = PlatformConfig.string(entry, "telegram_api_base_url", TelegramApi.DEFAULT_API_BASE);
+    this.fileBaseUrl = PlatformConfig.string(entry, "telegram_file_base_url", "");
     this.pollTimeoutSeconds = PlatformConfig.number(entry, "telegram_polling_timeout", 30);
     this.attachmentMaxBytes = PlatformConfig.number(entry, "attachment_max_bytes", Attachments.DEFAULT_MAX_BYTES);
     this.wake = wake;
@@ -98,7 +100,7 @@ public final class TelegramVerticle extends VerticleBase {
     chat = new ChatBridge(vertx, ChatBridge.DEFAULT_TIMEOUT_MS);
     client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setConnectTimeout(10_000)
         .setUserAgent("astrgate"));
-    api = new TelegramApi(client, baseUrl, token);
+    api = new TelegramApi(client, baseUrl, fileBaseUrl, token);
     hub.register(platformId, () -> leading ? "polling" : "standby", null);
     if (token.isEmpty()) {
       LOG.warn("platform not started id={} type={} reason=telegram_token_missing", platformId, TYPE);
