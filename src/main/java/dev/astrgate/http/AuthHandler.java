@@ -34,10 +34,10 @@ public final class AuthHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    String raw = ctx.request().path();
+    String rawPath = ctx.request().path();
     String path = ctx.normalizedPath();
-    boolean canonical = CanonicalPath.isCanonical(raw, path);
-    boolean api = path.startsWith("/api/v1") || (raw != null && raw.startsWith("/api/v1"));
+    boolean canonical = CanonicalPath.isCanonical(rawPath, path);
+    boolean api = path.startsWith("/api/v1") || (rawPath != null && rawPath.startsWith("/api/v1"));
     if (!api || (canonical && path.equals(PUBLIC_CONTRACT_PATH))) {
       if (canonical) {
         ctx.next();
@@ -60,7 +60,7 @@ public final class AuthHandler implements Handler<RoutingContext> {
     }
     HttpServerRequest req = ctx.request();
     req.pause();
-    cache.load(raw, hash).onComplete(r -> {
+    cache.load(presented, hash).onComplete(r -> {
       req.resume();
       if (r.failed()) {
         ctx.fail(r.cause());
