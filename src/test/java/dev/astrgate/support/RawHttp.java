@@ -69,7 +69,7 @@ public final class RawHttp {
     }
   }
 
-  private static Reply read(InputStream in, long t0, int timeoutMs, boolean head) throws IOException {
+  private static Reply read(InputStream in, long t0, int timeoutMs, boolean headOnly) throws IOException {
     ByteArrayOutputStream got = new ByteArrayOutputStream();
     byte[] buf = new byte[8192];
     boolean timedOut = false;
@@ -85,7 +85,7 @@ public final class RawHttp {
         }
         got.write(buf, 0, n);
         String sofar = got.toString(StandardCharsets.ISO_8859_1);
-        if (complete(sofar) || head && sofar.contains("\r\n\r\n")) {
+        if (complete(sofar) || headOnly && sofar.contains("\r\n\r\n")) {
           break;
         }
       }
