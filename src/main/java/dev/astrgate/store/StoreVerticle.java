@@ -70,7 +70,7 @@ public final class StoreVerticle extends VerticleBase {
     return PgBuilder.pool()
         .with(new NetClientOptions().setConnectTimeout(timeoutMs)
             .setReadIdleTimeout(2 * timeoutMs).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS))
-        .with(new PoolOptions().setMaxSize(size).setConnectionTimeout(timeoutMs)
+        .with(new PoolOptions().setMaxSize(size).setConnectionTimeout(poolWaitMs(timeoutMs))
             .setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
             .setIdleTimeout(60).setMaxWaitQueueSize(65_536).setName(name).setShared(false))
         .connectingTo(o)
@@ -109,6 +109,14 @@ public final class StoreVerticle extends VerticleBase {
       }
     }
     return false;
+  }
+
+  /**
+   * The wait for a pooled connection ends a little before the call's bound, so a pool that is merely busy answers
+   * "unavailable" on its own; only a call that ran past the bound counts as stuck (and gets its pool discarded).
+   */
+  static int poolWaitMs(int timeoutMs) {
+    return Math.max(timeoutMs / 2, timeoutMs - 250);
   }
 
   @Override
