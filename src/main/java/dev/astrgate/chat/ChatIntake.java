@@ -76,18 +76,19 @@ public final class ChatIntake {
       }
       return configId.map(cid -> new ChatTurn("webchat", username, sid, umo, UUID.randomUUID().toString(), parts,
           selectedProvider == null ? null : pyStr(selectedProvider), selectedModel == null ? null : pyStr(selectedModel),
-          streamingOverride, cid, routeUpdate, owner.result() == null));
+          streamingOverride, cid, routeUpdate, owner.result() == null, generated));
     });
   }
 
   /**
-   * The writes that follow a valid request, before the stream starts: the session row (a racing creator still
-   * gets 409), the config route, and the user turn in history.
+   * The writes that must settle before the stream starts: the session row of a client-named new session (a racing
+   * creator still gets 409) and the config route. A session id the gateway made cannot race, so its row is written
+   * by the turn alongside the upstream call, with the user row (see {@link TurnRunner}).
    */
   public Future<ChatTurn> commit(ChatTurn turn) {
     // Validation already read the creator of an existing session; sessions are never deleted, so only a new one
     // needs the insert.
-    Future<String> owner = turn.newSession()
+    Future<String> owner = turn.newSession() && !turn.generatedSession()
         ? store.chat(new ChatOps.EnsureSession(turn.sessionId(), turn.username(), "webchat"))
         : Future.succeededFuture(turn.username());
     return owner
@@ -100,9 +101,7 @@ public final class ChatIntake {
           }
           return store.chat(new ChatOps.SetRoute(turn.umo(), "default".equals(turn.routeUpdate()) ? null : turn.routeUpdate()));
         })
-        .compose(v -> store.chat(new ChatOps.AppendHistory("webchat", turn.sessionId(), turn.username(),
-            new JsonObject().put("type", "user").put("message", turn.parts()))))
-        .map(saved -> turn);
+        .map(v -> turn);
   }
 
   /** {@code session_id} wins even when null or empty; stripped; empty means "make one". */

@@ -10,6 +10,11 @@ public interface TurnSink {
   /** Writes one event frame now; no buffering or throttling. */
   void send(JsonObject event);
 
+  /** The same for a {@code plain} event (one per streamed delta); a sink may write its frame without a JSON tree. */
+  default void sendPlain(String text, boolean streaming, String chainType, String messageId) {
+    send(SseEvents.plain(text, streaming, chainType, messageId));
+  }
+
   /** True while the client reads slower than the turn produces. */
   boolean writeQueueFull();
 
