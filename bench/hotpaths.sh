@@ -6,6 +6,7 @@
 # Knobs: PHASES=chat,im  TTFT_TURNS=400  TURN_SECONDS=10  DELTA_SECONDS=10  WRK_SECONDS=10  HEY_SECONDS=10
 #        GATEWAY_JFR=<file>  (record a JFR profile of the chat gateway, settings=profile)
 #        NODE_A_JFR=<file>   (same for node A of the im phase)
+#        ACCESS_LOG=WARN     (level of the access log in every node; INFO, the product's default, logs each request)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -17,6 +18,7 @@ WRK_SECONDS=${WRK_SECONDS:-10}
 HEY_SECONDS=${HEY_SECONDS:-10}
 GATEWAY_JFR=${GATEWAY_JFR:-}
 NODE_A_JFR=${NODE_A_JFR:-}
+ACCESS_LOG=${ACCESS_LOG:-WARN}
 GW_CPU=0
 LOAD_CPU=1
 ulimit -n 65536 2>/dev/null || true
@@ -85,7 +87,7 @@ start_node() {
   local dir="$WORK/$name"
   mkdir -p "$dir/conf"
   printf '%s\n' "$conf" > "$dir/conf/default.json"
-  local opts=(-Xmx1g -Dastrgate.access.level=WARN)
+  local opts=(-Xmx1g "-Dastrgate.access.level=$ACCESS_LOG")
   [ -n "$jfr" ] && opts+=("-XX:StartFlightRecording=settings=profile,filename=$jfr,dumponexit=true")
   (
     export ASTRGATE_PORT=$port ASTRGATE_HOST=127.0.0.1 ASTRGATE_DATA_DIR="$dir/data" ASTRGATE_CONF_DIR="$dir/conf" \
@@ -103,6 +105,7 @@ start_node() {
 echo "astrgate hot paths bench (issue 10) — $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')); $(java -version 2>&1 | head -1)"
 echo "gateway JVM(s) + embedded PostgreSQL: taskset -c $GW_CPU; mock, OneBot end, undici/wrk/hey: taskset -c $LOAD_CPU"
+echo "access log level: $ACCESS_LOG"
 echo "uptime at start: $(uptime)"
 
 # --- the mock, on the load core

@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -21,8 +22,21 @@ import java.util.UUID;
 public final class ChatIntake {
   private static final List<String> MEDIA = List.of("image", "record", "file", "video");
 
+  private static final int CREATORS_KEPT = 10_000;
+
   private final StoreClient store;
   private final ConfSet confs;
+  /**
+   * Creators of sessions this intake has read or written, most recent last. Sessions are never deleted and their
+   * creator never changes, so a known session's next turn checks ownership without a database round trip. An
+   * intake belongs to one HTTP verticle, so only its event loop touches this map.
+   */
+  private final Map<String, String> creators = new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+      return size() > CREATORS_KEPT;
+    }
+  };
 
   public ChatIntake(StoreClient store, ConfSet confs) {
     this.store = store;
@@ -59,7 +73,7 @@ public final class ChatIntake {
     Boolean streamingOverride = body.containsKey("enable_streaming") ? (streaming == null ? null : truthy(streaming)) : Boolean.TRUE;
     String umo = ChatTurn.webchatUmo(username, sid);
 
-    Future<String> owner = generated ? Future.succeededFuture(null) : store.chat(new ChatOps.SessionOwner(sid));
+    Future<String> owner = generated ? Future.succeededFuture(null) : creator(sid);
     // Independent reads run together: the route lookup does not wait for the ownership check.
     Future<String> configId = routeUpdate != null
         ? Future.succeededFuture(routeUpdate)
@@ -89,7 +103,7 @@ public final class ChatIntake {
     // Validation already read the creator of an existing session; sessions are never deleted, so only a new one
     // needs the insert.
     Future<String> owner = turn.newSession() && !turn.generatedSession()
-        ? store.chat(new ChatOps.EnsureSession(turn.sessionId(), turn.username(), "webchat"))
+        ? store.chat(new ChatOps.EnsureSession(turn.sessionId(), turn.username(), "webchat")).onSuccess(c -> remember(turn.sessionId(), c))
         : Future.succeededFuture(turn.username());
     return owner
         .compose(creator -> {
@@ -102,6 +116,20 @@ public final class ChatIntake {
           return store.chat(new ChatOps.SetRoute(turn.umo(), "default".equals(turn.routeUpdate()) ? null : turn.routeUpdate()));
         })
         .map(v -> turn);
+  }
+
+  private Future<String> creator(String sessionId) {
+    String known = creators.get(sessionId);
+    if (known != null) {
+      return Future.succeededFuture(known);
+    }
+    return store.chat(new ChatOps.SessionOwner(sessionId)).onSuccess(c -> remember(sessionId, c));
+  }
+
+  private void remember(String sessionId, String creator) {
+    if (creator != null) {
+      creators.put(sessionId, creator);
+    }
   }
 
   /** {@code session_id} wins even when null or empty; stripped; empty means "make one". */
