@@ -38,10 +38,11 @@ async function stream(direct, base, key, model, connections) {
   const res = await pool(u.origin, connections).request({ path, method: 'POST', headers, body });
   if (res.statusCode !== 200) { await res.body.text(); return { ok: false }; }
   const marker = direct ? DIRECT_TOKEN : GW_TOKEN;
-  let ttft = -1, tokens = 0, saved = false, ended = false, done = false;
+  let ttft = -1, first = -1, tokens = 0, saved = false, ended = false, done = false;
   // Markers may straddle two chunks: each search also sees the end of the previous chunk.
   let prev = Buffer.alloc(0);
   for await (const chunk of res.body) {
+    if (first < 0) first = Number(process.hrtime.bigint() - t0) / 1e6;
     const joined = prev.length ? Buffer.concat([prev, chunk]) : chunk;
     const counted = joined.subarray(Math.max(0, prev.length - (marker.length - 1)));
     let i = counted.indexOf(marker);
@@ -53,7 +54,7 @@ async function stream(direct, base, key, model, connections) {
     } else if (joined.includes('[DONE]')) done = true;
     prev = joined.subarray(Math.max(0, joined.length - 32));
   }
-  return { ok: ttft >= 0 && (direct ? done : ended), ttft, tokens, saved, ended };
+  return { ok: ttft >= 0 && (direct ? done : ended), ttft, first, tokens, saved, ended };
 }
 
 function pct(sorted, p) {
@@ -92,16 +93,19 @@ function cpu(gatewayPid, postmasterFile) {
 
 async function ttft([directUrl, gatewayUrl, key, turns, slices, model]) {
   const per = Math.ceil(Number(turns) / Number(slices));
-  const out = { direct: [], gateway: [], errors: { direct: 0, gateway: 0 } };
+  const out = { direct: [], gateway: [], firstByte: [], errors: { direct: 0, gateway: 0 } };
   for (let s = 0; s < Number(slices); s++) {
     for (const direct of [true, false]) {
       for (let i = 0; i < per; i++) {
         const r = await stream(direct, direct ? directUrl : gatewayUrl, key, model, 1);
         if (r.ok) out[direct ? 'direct' : 'gateway'].push(r.ttft); else out.errors[direct ? 'direct' : 'gateway']++;
+        if (r.ok && !direct) out.firstByte.push(r.first);
       }
     }
   }
-  return { mode: 'ttft', direct: summary(out.direct), gateway: summary(out.gateway), errors: out.errors };
+  // gatewayFirstByte: request to the first body bytes (the session_id event), before any upstream work.
+  return { mode: 'ttft', direct: summary(out.direct), gateway: summary(out.gateway),
+    gatewayFirstByte: summary(out.firstByte), errors: out.errors };
 }
 
 async function burst([directUrl, gatewayUrl, key, streams, rounds, model]) {

@@ -43,6 +43,11 @@ public final class ChatIntake {
     this.confs = confs;
   }
 
+  /** The configs turns may run under. */
+  public ConfSet confs() {
+    return confs;
+  }
+
   /** Username as upstream reads it: {@code str(username).strip()}; throws for missing or blank. */
   public static String username(JsonObject body) {
     Object raw = body.getValue("username");

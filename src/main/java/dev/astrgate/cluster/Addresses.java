@@ -5,9 +5,6 @@ public final class Addresses {
   private Addresses() {
   }
 
-  /** Local-only: the HTTP layer hands a validated chat turn (with its event sink) to a ChatVerticle. */
-  public static final String CHAT_TURN = "chat.turn";
-
   /** Published locally when keys change (the database NOTIFY reaches every node); each node drops its key cache. */
   public static final String KEYS_CHANGED = "auth.keys.changed";
 

@@ -45,6 +45,7 @@ public final class ApiVerticle extends VerticleBase {
   private final dev.astrgate.platform.OwnerDirectory owners;
   private final LiveStreams streams;
   private HttpServer server;
+  private ChatRoutes chat;
 
   public ApiVerticle(ApiSettings settings, KeyCache keyCache, BooleanSupplier ready, PlatformHub platforms,
                      ClusterInfo cluster, dev.astrgate.platform.OwnerDirectory owners, LiveStreams streams) {
@@ -99,7 +100,7 @@ public final class ApiVerticle extends VerticleBase {
     InfoRoutes info = new InfoRoutes(settings.confs());
     SessionRoutes sessions = new SessionRoutes(store);
     FileRoutes files = new FileRoutes(store, settings.options().uploadMaxBytes());
-    ChatRoutes chat = new ChatRoutes(vertx, new ChatIntake(store, settings.confs()), store, streams, settings.options().sseHeartbeatSeconds(),
+    chat = new ChatRoutes(vertx, new ChatIntake(store, settings.confs()), store, streams, settings.options().sseHeartbeatSeconds(),
         settings.node().runs("chat"));
     ImRoutes im = new ImRoutes(vertx, store, cluster, owners, streams);
     Map<String, Handler<RoutingContext>> handlers = Map.of(
@@ -230,7 +231,13 @@ public final class ApiVerticle extends VerticleBase {
     if (server == null) {
       return Future.succeededFuture();
     }
-    // Stop accepting, let in-flight requests finish within the grace period.
-    return server.shutdown(settings.node().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
+    // Stop accepting, let in-flight requests finish within the grace period; then the turns' upstream clients go.
+    return server.shutdown(settings.node().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)
+        .eventually(() -> {
+          if (chat != null) {
+            chat.close();
+          }
+          return Future.succeededFuture();
+        });
   }
 }

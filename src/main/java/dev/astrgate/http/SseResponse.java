@@ -6,6 +6,7 @@ import dev.astrgate.metrics.GatewayMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -18,6 +19,7 @@ final class SseResponse implements TurnSink {
 
   private final Vertx vertx;
   private final Context httpContext;
+  private final Context httpRoot;
   private final HttpServerResponse response;
   private final long heartbeatMillis;
   private volatile boolean full;
@@ -42,6 +44,7 @@ final class SseResponse implements TurnSink {
     this.vertx = vertx;
     this.metrics = GatewayMetrics.of(vertx);
     this.httpContext = vertx.getOrCreateContext();
+    this.httpRoot = ((ContextInternal) httpContext).unwrap();
     this.response = response;
     this.heartbeatMillis = Math.max(1, heartbeatSeconds) * 1000L;
   }
@@ -113,11 +116,17 @@ final class SseResponse implements TurnSink {
   }
 
   private void sendFrame(String frame) {
-    if (Vertx.currentContext() == httpContext) {
+    if (onLoop()) {
       write(frame);
     } else {
       httpContext.runOnContext(v -> write(frame));
     }
+  }
+
+  /** On the response's event loop (its context or another context of the same loop), a frame is written at once. */
+  private boolean onLoop() {
+    Context c = Vertx.currentContext();
+    return c == httpContext || (c instanceof ContextInternal ci && ci.unwrap() == httpRoot);
   }
 
   private void write(String frame) {
@@ -170,16 +179,22 @@ final class SseResponse implements TurnSink {
 
   @Override
   public void end() {
-    httpContext.runOnContext(v -> {
-      if (ended) {
-        return;
-      }
-      ended = true;
-      Heartbeats.leave(httpContext, this);
-      uncount();
-      if (!closed) {
-        response.end();
-      }
-    });
+    if (onLoop()) {
+      finishResponse();
+    } else {
+      httpContext.runOnContext(v -> finishResponse());
+    }
+  }
+
+  private void finishResponse() {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    Heartbeats.leave(httpContext, this);
+    uncount();
+    if (!closed) {
+      response.end();
+    }
   }
 }
