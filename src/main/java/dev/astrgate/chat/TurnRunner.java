@@ -71,6 +71,7 @@ final class TurnRunner {
     Lock lock;
     /** The user row of a webchat turn, written alongside the upstream call; the bot row follows it. */
     Future<ChatOps.Saved> userRow;
+    boolean intakeWritten;
     /** Writes the stream's end waits for (session row, user row, a new session's rate-limit hit). */
     final List<Future<?>> pending = new ArrayList<>();
 
@@ -92,7 +93,10 @@ final class TurnRunner {
       }
     });
     sink.send(SseEvents.sessionId(req.sessionId()));
-    writeIntake(t);
+    if (!req.generatedSession()) {
+      // Another turn of this session may be queued: its user row goes now, so user rows keep arrival order.
+      writeIntake(t);
+    }
     // The rate-limit hit, the session lock and (once locked) the context read start at once; a discarded turn
     // does not wait for the lock (lock() releases one granted after the turn ended).
     Future<Void> locked = lock(t);
@@ -113,6 +117,7 @@ final class TurnRunner {
           if (t.lock != null) {
             t.lock.release();
           }
+          writeIntake(t);
           Future.join(t.pending).onComplete(w -> {
             if (w.failed()) {
               LOG.warn("chat turn rows not saved session={} reason={}", req.sessionId(), w.cause().toString());
@@ -126,14 +131,25 @@ final class TurnRunner {
         });
   }
 
-  /** Stage: the rows that record the request (webchat only; platform turns write theirs before the run). */
+  /**
+   * Stage: the rows that record the request (webchat only; platform turns write theirs before the run), once. A
+   * session the gateway made for this turn is seen by no other turn, so its rows wait for the first token (or the
+   * turn's end): on a busy node the database's work then comes after the first tokens, not before them.
+   */
   private void writeIntake(Turn t) {
     ChatTurn r = t.req;
-    if (!r.webchat()) {
+    if (t.intakeWritten || !r.webchat()) {
       return;
     }
+    t.intakeWritten = true;
     if (r.generatedSession()) {
       t.pending.add(store.chat(new ChatOps.EnsureSession(r.sessionId(), r.username(), "webchat")));
+      if (t.settings.rateLimitCount() > 0) {
+        // A bucket keyed by a session id made a moment ago holds only this hit, and the count is at least 1: it is
+        // recorded (the limit stays cluster-wide for the session's next turns) but nothing waits for it.
+        long now = System.currentTimeMillis() / 1000;
+        t.pending.add(store.chat(new ChatOps.Hit(r.umo(), now - now % t.settings.rateLimitSeconds())));
+      }
     }
     t.userRow = store.chat(new ChatOps.AppendHistory("webchat", r.sessionId(), r.username(),
         new JsonObject().put("type", "user").put("message", r.parts())));
@@ -168,14 +184,10 @@ final class TurnRunner {
     }
     long now = System.currentTimeMillis() / 1000;
     long window = now - now % s.rateLimitSeconds();
-    Future<Integer> hit = store.chat(new ChatOps.Hit(t.req.umo(), window));
     if (t.req.generatedSession()) {
-      // A bucket keyed by a session id made a moment ago holds only this hit, and the count is at least 1: record
-      // it (the limit stays cluster-wide for the session's next turns) without waiting for it.
-      t.pending.add(hit);
-      return Future.succeededFuture(true);
+      return Future.succeededFuture(true);   // its hit is written with the session row (writeIntake)
     }
-    return hit.compose(hits -> {
+    return store.chat(new ChatOps.Hit(t.req.umo(), window)).compose(hits -> {
       if (hits <= s.rateLimitCount()) {
         return Future.succeededFuture(true);
       }
@@ -261,6 +273,7 @@ final class TurnRunner {
           t.sink.sendPlain(delta, true, null, t.req.messageId());
           applyBackpressure(t);
         }
+        writeIntake(t);
       }
 
       @Override
@@ -271,6 +284,7 @@ final class TurnRunner {
           t.sink.sendPlain(delta, true, "reasoning", t.req.messageId());
           applyBackpressure(t);
         }
+        writeIntake(t);
       }
     };
     t.callStartNanos = System.nanoTime();
@@ -374,6 +388,7 @@ final class TurnRunner {
   }
 
   private Future<ChatOps.Saved> saveBot(Turn t, String text, String reasoning, JsonObject stats, boolean interrupted) {
+    writeIntake(t);
     JsonObject content = new JsonObject().put("type", "bot")
         .put("message", new JsonArray().add(new JsonObject().put("type", "plain").put("text", text)));
     if (!reasoning.isEmpty()) {
