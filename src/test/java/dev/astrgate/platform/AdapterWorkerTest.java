@@ -182,6 +182,7 @@ class AdapterWorkerTest {
     cluster.awaitReady(3, 120_000, a, b, c);
     int before = llm.requests().size();
     a.kill();
+    long killed = System.nanoTime();
     cluster.awaitReady(2, 60_000, b, c);
 
     llm.nextReply(FakeReply.tokens("C is here"));
@@ -189,6 +190,8 @@ class AdapterWorkerTest {
     JsonObject call = bot.nextCall(40);
     assertEquals(FakeOneBot.text("C is here"), call.getJsonObject("params").getJsonArray("message"));
     assertEquals("anyone left?", lastUserText());
+    System.out.printf("adapter worker failover: answered through %s %d ms after kill -9 of %s%n", c.name,
+        (System.nanoTime() - killed) / 1_000_000, a.name);
 
     llm.nextReply(FakeReply.tokens("C on telegram"));
     telegram.enqueueText(62003, false, 62003, "still there?");
