@@ -1,6 +1,7 @@
 package dev.astrgate.chat;
 
 import dev.astrgate.metrics.GatewayMetrics;
+import dev.astrgate.platform.webchat.Webchat;
 import dev.astrgate.provider.ChatProvider;
 import dev.astrgate.provider.ProviderCall;
 import dev.astrgate.provider.ProviderException;
@@ -143,7 +144,7 @@ final class TurnRunner {
     }
     t.intakeWritten = true;
     if (r.generatedSession()) {
-      t.pending.add(store.chat(new ChatOps.EnsureSession(r.sessionId(), r.username(), "webchat")));
+      t.pending.add(store.chat(new ChatOps.EnsureSession(r.sessionId(), r.username(), Webchat.ID)));
       if (t.settings.rateLimitCount() > 0) {
         // A bucket keyed by a session id made a moment ago holds only this hit, and the count is at least 1: it is
         // recorded (the limit stays cluster-wide for the session's next turns) but nothing waits for it.
@@ -151,7 +152,7 @@ final class TurnRunner {
         t.pending.add(store.chat(new ChatOps.Hit(r.umo(), now - now % t.settings.rateLimitSeconds())));
       }
     }
-    t.userRow = store.chat(new ChatOps.AppendHistory("webchat", r.sessionId(), r.username(),
+    t.userRow = store.chat(new ChatOps.AppendHistory(Webchat.ID, r.sessionId(), r.username(),
         new JsonObject().put("type", "user").put("message", r.parts())));
     t.pending.add(t.userRow);
   }
