@@ -22,6 +22,7 @@ import dev.astrgate.platform.PlatformConfig;
 import dev.astrgate.platform.PlatformHub;
 import dev.astrgate.platform.WakeRule;
 import dev.astrgate.platform.onebot.OneBotVerticle;
+import dev.astrgate.platform.satori.SatoriVerticle;
 import dev.astrgate.platform.telegram.TelegramVerticle;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -148,6 +149,7 @@ public final class Node {
       VerticleBase verticle = switch (type) {
         case OneBotVerticle.TYPE -> new OneBotVerticle(entry, wake, platforms, cluster);
         case TelegramVerticle.TYPE -> new TelegramVerticle(entry, wake, platforms, cluster);
+        case SatoriVerticle.TYPE -> new SatoriVerticle(entry, wake, platforms, cluster);
         default -> null;
       };
       if (verticle == null) {
