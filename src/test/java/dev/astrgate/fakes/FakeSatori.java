@@ -47,6 +47,7 @@ public final class FakeSatori {
   private final AtomicInteger pings = new AtomicInteger();
   private final AtomicInteger messageIds = new AtomicInteger(9000);
   private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicInteger maxReady = new AtomicInteger();
   private volatile boolean replayOverlap;
   private volatile boolean answerPings = true;
   private volatile int refuseStatus;
@@ -179,6 +180,7 @@ public final class FakeSatori {
       }
     }
     ready.add(ws);
+    maxReady.accumulateAndGet(ready.size(), Math::max);
   }
 
   private static String frame(JsonObject event) {
@@ -268,6 +270,11 @@ public final class FakeSatori {
 
   public int connections() {
     return connections.get();
+  }
+
+  /** The most clients that were identified at the same time. */
+  public int maxReady() {
+    return maxReady.get();
   }
 
   public int openSockets() {
