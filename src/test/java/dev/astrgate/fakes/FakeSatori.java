@@ -227,6 +227,13 @@ public final class FakeSatori {
     return message(login, channelId, null, l.selfId(), l.name(), content);
   }
 
+  /** Writes a raw text frame to every identified socket (for garbage and odd shapes). */
+  public void raw(String frame) {
+    for (ServerWebSocket ws : ready) {
+      ws.writeTextMessage(frame);
+    }
+  }
+
   /** Closes every WebSocket (as a server restart or a network drop does); events keep being logged. */
   public void dropConnections() {
     for (ServerWebSocket ws : sockets) {

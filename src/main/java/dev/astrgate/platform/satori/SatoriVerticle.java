@@ -367,12 +367,17 @@ public final class SatoriVerticle extends VerticleBase {
 
   private void onReady(JsonObject body) {
     List<JsonObject> list = new ArrayList<>();
-    for (Object o : body.getJsonArray("logins", new JsonArray())) {
-      if (o instanceof JsonObject l && selfId(l) != null) {
-        list.add(l);
+    if (body.getValue("logins") instanceof JsonArray all) {
+      for (Object o : all) {
+        if (o instanceof JsonObject l && selfId(l) != null) {
+          list.add(l);
+        }
       }
     }
-    logins = List.copyOf(list);
+    // A READY without a usable login keeps the ones we know: sends still need an account to go out as.
+    if (!list.isEmpty()) {
+      logins = List.copyOf(list);
+    }
     ready = true;
     attempts = 0;
     LOG.info("satori ready id={} logins={} sn={}", platformId,

@@ -251,6 +251,23 @@ class SatoriAdapterTest {
   }
 
   @Test
+  void garbageFramesAreIgnoredAndTheConnectionGoesOn() throws Exception {
+    int connections = current.connections();
+    for (String junk : List.of("not json", "[1,2]", "{\"op\":\"zero\"}", "{\"op\":0}", "{\"op\":0,\"body\":[]}",
+        "{\"op\":0,\"body\":{\"type\":\"message-created\"}}",
+        "{\"op\":0,\"body\":{\"sn\":\"x\",\"type\":\"message-created\",\"message\":7,\"channel\":\"c\"}}",
+        "{\"op\":4,\"body\":{\"logins\":\"none\"}}", "{\"op\":99}")) {
+      current.raw(junk);
+    }
+    llm.nextReply(FakeReply.tokens("still here"));
+    current.message(0, "dm-600", null, "u-600", "erin", "<unknown>hi</unknown>");
+    RecordedRequest sent = current.nextSend(15);
+    assertNotNull(sent, "the adapter stopped answering after garbage");
+    assertEquals("still here", sent.body().getString("content"));
+    assertEquals(connections, current.connections(), "garbage did not cost the connection");
+  }
+
+  @Test
   void heartbeatsFlowAndASilentServerIsLeft() throws Exception {
     int before = current.pings();
     waitFor(() -> current.pings() >= before + 2, "two PINGs at the 1 s interval");
