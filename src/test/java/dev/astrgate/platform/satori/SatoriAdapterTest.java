@@ -40,10 +40,12 @@ class SatoriAdapterTest {
   static final String TOKEN = "satori-token-" + System.nanoTime();
   static final String NEW = "sat-new-" + System.nanoTime();
   static final String OLD = "sat-old-" + System.nanoTime();
+  static final String BAD = "sat-bad-" + System.nanoTime();
   private static Vertx vertx;
   private static FakeOpenAi llm;
   private static FakeSatori current;
   private static FakeSatori legacy;
+  private static FakeSatori guarded;
   private static TestNode node;
   private static Http http;
 
@@ -56,9 +58,12 @@ class SatoriAdapterTest {
     legacy = new FakeSatori(vertx, null, Generation.LEGACY, List.of(new Login("kook", "k-1", "Old")));
     TestNode.await(current.start());
     TestNode.await(legacy.start());
+    guarded = new FakeSatori(vertx, "the-right-token", Generation.CURRENT, List.of(new Login("lark", "l-1", "G")));
+    TestNode.await(guarded.start());
     JsonObject conf = dev.astrgate.chat.ChatStreamTestConf.conf(llm.baseUrl()).put("platform", new JsonArray()
         .add(entry(NEW, current, TOKEN).put("satori_heartbeat_interval", 1).put("satori_reconnect_delay", 1))
-        .add(entry(OLD, legacy, null).put("satori_reconnect_delay", 1)));
+        .add(entry(OLD, legacy, null).put("satori_reconnect_delay", 1))
+        .add(entry(BAD, guarded, "a-wrong-token").put("satori_reconnect_delay", 1)));
     node = TestNode.start(Map.of(), conf);
     http = new Http(vertx, node.createKey("im", "file"));
     waitFor(() -> "owner".equals(node.node().platforms().states().getString(NEW))
@@ -81,6 +86,7 @@ class SatoriAdapterTest {
     node.close();
     TestNode.await(current.close());
     TestNode.await(legacy.close());
+    TestNode.await(guarded.close());
     TestNode.await(llm.close());
     TestNode.await(vertx.close());
   }
@@ -248,6 +254,22 @@ class SatoriAdapterTest {
     } finally {
       current.replayOverlap(false);
     }
+  }
+
+  @Test
+  void aWrongTokenIsRetriedWithBackOffAndSendsSayWhy() throws Exception {
+    JsonObject identify = guarded.nextIdentify(15);
+    assertNotNull(identify);
+    assertEquals("a-wrong-token", identify.getString("token"));
+    // Refused: the server closes, the adapter dials again after 1 s, then 2 s, never reaching READY.
+    waitFor(() -> guarded.connections() >= 2, "a second attempt");
+    assertEquals("connecting", node.node().platforms().states().getString(BAD));
+    HttpResponse<Buffer> r = http.imMessage(node.port(), new JsonObject()
+        .put("umo", BAD + ":FriendMessage:x").put("message", "hello"));
+    assertEquals(502, r.statusCode(), r.bodyAsString());
+    assertEquals("Failed to send message: satori server has not announced any login yet",
+        r.bodyAsJsonObject().getString("message"));
+    assertTrue(guarded.requests().isEmpty(), "nothing was sent without a login");
   }
 
   @Test
