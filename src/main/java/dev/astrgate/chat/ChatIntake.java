@@ -1,5 +1,6 @@
 package dev.astrgate.chat;
 
+import dev.astrgate.platform.webchat.Webchat;
 import dev.astrgate.config.ConfFile;
 import dev.astrgate.config.ConfSet;
 import dev.astrgate.store.AttachmentRepository.Attachment;
@@ -74,7 +75,7 @@ public final class ChatIntake {
       if (!hasContent(parts)) {
         return Future.failedFuture(new TurnRejected(400, "Message content is empty (reply only is not allowed)"));
       }
-      return configId.map(cid -> new ChatTurn("webchat", username, sid, umo, UUID.randomUUID().toString(), parts,
+      return configId.map(cid -> new ChatTurn(Webchat.ID, username, sid, umo, UUID.randomUUID().toString(), parts,
           selectedProvider == null ? null : pyStr(selectedProvider), selectedModel == null ? null : pyStr(selectedModel),
           streamingOverride, cid, routeUpdate, owner.result() == null));
     });
@@ -88,7 +89,7 @@ public final class ChatIntake {
     // Validation already read the creator of an existing session; sessions are never deleted, so only a new one
     // needs the insert.
     Future<String> owner = turn.newSession()
-        ? store.chat(new ChatOps.EnsureSession(turn.sessionId(), turn.username(), "webchat"))
+        ? store.chat(new ChatOps.EnsureSession(turn.sessionId(), turn.username(), Webchat.ID))
         : Future.succeededFuture(turn.username());
     return owner
         .compose(creator -> {
@@ -100,7 +101,7 @@ public final class ChatIntake {
           }
           return store.chat(new ChatOps.SetRoute(turn.umo(), "default".equals(turn.routeUpdate()) ? null : turn.routeUpdate()));
         })
-        .compose(v -> store.chat(new ChatOps.AppendHistory("webchat", turn.sessionId(), turn.username(),
+        .compose(v -> store.chat(new ChatOps.AppendHistory(Webchat.ID, turn.sessionId(), turn.username(),
             new JsonObject().put("type", "user").put("message", turn.parts()))))
         .map(saved -> turn);
   }

@@ -1,5 +1,6 @@
 package dev.astrgate.chat;
 
+import dev.astrgate.platform.webchat.Webchat;
 import io.vertx.core.json.JsonArray;
 
 /**
@@ -22,11 +23,11 @@ public record ChatTurn(
     boolean newSession) {
 
   public boolean webchat() {
-    return "webchat".equals(platformId);
+    return Webchat.is(platformId);
   }
 
   /** Webchat's UMO: upstream keys the LLM context by user and session. */
   public static String webchatUmo(String username, String sessionId) {
-    return "webchat:FriendMessage:webchat!" + username + "!" + sessionId;
+    return Webchat.umo(username, sessionId);
   }
 }

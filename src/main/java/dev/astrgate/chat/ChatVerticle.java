@@ -2,6 +2,7 @@ package dev.astrgate.chat;
 
 import dev.astrgate.cluster.Addresses;
 import dev.astrgate.logging.RequestIds;
+import dev.astrgate.platform.InboundMessage;
 import io.vertx.core.Vertx;
 import dev.astrgate.config.ConfFile;
 import dev.astrgate.config.ConfSet;
@@ -39,15 +40,22 @@ public final class ChatVerticle extends VerticleBase {
     StoreClient store = new StoreClient(vertx);
     TurnRunner runner = new TurnRunner(vertx, store, settings, providers);
     InboundTurns platforms = new InboundTurns(store, runner, confs);
-    turns = vertx.eventBus().localConsumer(Addresses.CHAT_TURN, msg -> {
+    turns = Addresses.CHAT_TURN.consumer(vertx.eventBus(), msg -> {
       // Each message runs on its own duplicated context: the request id follows the turn's log lines.
       RequestIds.set(Vertx.currentContext(), msg.body().requestId());
       runner.run(msg.body().turn(), msg.body().sink());
     });
-    // Adapters ask the pipeline of their own node; the answer goes back through the adapter.
-    inbound = vertx.eventBus().localConsumer(Addresses.CHAT_INBOUND, msg -> platforms.handle(msg.body())
-        .onSuccess(msg::reply)
-        .onFailure(err -> msg.fail(500, String.valueOf(err.getMessage()))));
+    // Clustered: adapters on any node reach the chat nodes, round-robin; the answer goes back through the adapter.
+    inbound = Addresses.CHAT_INBOUND.consumer(vertx.eventBus(), msg -> {
+      InboundMessage in;
+      try {
+        in = InboundMessage.fromJson(msg.body());
+      } catch (InboundMessage.Malformed e) {
+        msg.fail(400, e.getMessage());
+        return;
+      }
+      platforms.handle(in).onSuccess(msg::reply).onFailure(err -> msg.fail(500, String.valueOf(err.getMessage())));
+    });
     return Future.all(turns.completion(), inbound.completion());
   }
 

@@ -9,6 +9,8 @@ import dev.astrgate.chat.ChatIntake;
 import dev.astrgate.chat.TurnRejected;
 import dev.astrgate.cluster.ClusterInfo;
 import dev.astrgate.platform.PlatformHub;
+import dev.astrgate.platform.route.PlatformRouting;
+import dev.astrgate.platform.webchat.LiveStreams;
 import dev.astrgate.store.StoreClient;
 import dev.astrgate.store.StoreUnavailableException;
 import io.vertx.core.Future;
@@ -42,13 +44,13 @@ public final class ApiVerticle extends VerticleBase {
   private final BooleanSupplier ready;
   private final PlatformHub platforms;
   private final ClusterInfo cluster;
-  private final dev.astrgate.platform.OwnerDirectory owners;
+  private final PlatformRouting routing;
   private final LiveStreams streams;
   private HttpServer server;
 
   public ApiVerticle(ApiSettings settings, KeyCache keyCache, BooleanSupplier ready, PlatformHub platforms,
-                     ClusterInfo cluster, dev.astrgate.platform.OwnerDirectory owners, LiveStreams streams) {
-    this.owners = owners;
+                     ClusterInfo cluster, PlatformRouting routing, LiveStreams streams) {
+    this.routing = routing;
     this.streams = streams;
     this.settings = settings;
     this.keyCache = keyCache;
@@ -101,7 +103,7 @@ public final class ApiVerticle extends VerticleBase {
     FileRoutes files = new FileRoutes(store, settings.options().uploadMaxBytes());
     ChatRoutes chat = new ChatRoutes(vertx, new ChatIntake(store, settings.confs()), store, streams, settings.options().sseHeartbeatSeconds(),
         settings.node().runs("chat"));
-    ImRoutes im = new ImRoutes(vertx, store, cluster, owners, streams);
+    ImRoutes im = new ImRoutes(vertx, store, cluster, routing);
     Map<String, Handler<RoutingContext>> handlers = Map.of(
         Contract.operationId("get", "/api/v1/im/bots"), info::bots,
         Contract.operationId("get", "/api/v1/configs"), info::configs,

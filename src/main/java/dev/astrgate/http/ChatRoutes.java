@@ -5,6 +5,8 @@ import dev.astrgate.chat.ChatTurn;
 import dev.astrgate.chat.ChatVerticle;
 import dev.astrgate.chat.SseEvents;
 import dev.astrgate.cluster.Addresses;
+import dev.astrgate.platform.webchat.LiveStreams;
+import dev.astrgate.platform.webchat.Webchat;
 import dev.astrgate.platform.MessageParts;
 import dev.astrgate.store.ChatOps;
 import dev.astrgate.store.StoreClient;
@@ -16,7 +18,7 @@ import io.vertx.ext.web.RoutingContext;
 
 /** POST /api/v1/chat: validate and persist the user turn, then stream the turn's events as SSE. */
 final class ChatRoutes {
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  private static final DeliveryOptions TURN = Addresses.CHAT_TURN.delivery();
 
   private final Vertx vertx;
   private final ChatIntake intake;
@@ -49,7 +51,7 @@ final class ChatRoutes {
     SseResponse sse = new SseResponse(vertx, ctx.response(), heartbeatSeconds);
     sse.open();
     sse.whenDone(streams.open(turn.sessionId(), pushed -> pushInto(sse, turn, pushed)));
-    vertx.eventBus().send(Addresses.CHAT_TURN, new ChatVerticle.TurnRequest(turn, sse, ctx.get(Responses.REQUEST_ID)), LOCAL);
+    vertx.eventBus().send(Addresses.CHAT_TURN.name(), new ChatVerticle.TurnRequest(turn, sse, ctx.get(Responses.REQUEST_ID)), TURN);
   }
 
   /** A proactive message for this session, shown live in the open stream and kept in history (Part A.9). */
@@ -77,7 +79,7 @@ final class ChatRoutes {
       }
     }
     sse.send(SseEvents.pushedComplete(lastText, turn.messageId()));
-    return store.chat(new ChatOps.AppendHistory("webchat", turn.sessionId(), "bot",
+    return store.chat(new ChatOps.AppendHistory(Webchat.ID, turn.sessionId(), "bot",
             new JsonObject().put("type", "bot").put("message", MessageParts.forHistory(parts))))
         .map(saved -> {
           sse.send(SseEvents.messageSaved(saved.id(), saved.createdAt()));

@@ -116,6 +116,13 @@ public final class GatewayMetrics implements Shareable {
     timer("astrgate_platform_send_duration", "Platform send latency", null).record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /** Inbound platform messages given up because no chat pipeline was reachable; build once per adapter. */
+  public Counter inboundDropped(String platform) {
+    return Counter.builder("astrgate_platform_inbound_dropped")
+        .description("Inbound messages dropped because no chat node answered in time").tag("platform", platform)
+        .register(registry);
+  }
+
   /** 1 while this node holds the platform's connection (OneBot owner, Telegram poller), else 0. */
   public void platformConnection(String platform, BooleanSupplier holds) {
     Gauge.builder("astrgate_platform_connected", holds, h -> h.getAsBoolean() ? 1 : 0)

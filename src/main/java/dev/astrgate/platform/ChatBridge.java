@@ -1,6 +1,7 @@
 package dev.astrgate.platform;
 
 import dev.astrgate.cluster.Addresses;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -32,17 +33,33 @@ public final class ChatBridge {
   private final Vertx vertx;
   private final DeliveryOptions options;
   private final long noPipelineWaitMs;
+  private final Counter dropped;
 
   public ChatBridge(Vertx vertx, long timeoutMs) {
-    this(vertx, timeoutMs, DEFAULT_NO_PIPELINE_WAIT_MS);
+    this(vertx, timeoutMs, DEFAULT_NO_PIPELINE_WAIT_MS, null);
   }
 
   public ChatBridge(Vertx vertx, long timeoutMs, long noPipelineWaitMs) {
-    this.vertx = vertx;
-    this.options = new DeliveryOptions().setSendTimeout(timeoutMs);
-    this.noPipelineWaitMs = noPipelineWaitMs;
+    this(vertx, timeoutMs, noPipelineWaitMs, null);
   }
 
+  /** {@code dropped} counts messages given up for want of a pipeline (built once per adapter; may be null). */
+  public ChatBridge(Vertx vertx, long timeoutMs, long noPipelineWaitMs, Counter dropped) {
+    this.vertx = vertx;
+    this.options = Addresses.CHAT_INBOUND.delivery(timeoutMs);
+    this.noPipelineWaitMs = noPipelineWaitMs;
+    this.dropped = dropped;
+  }
+
+  /**
+   * The parts of the bot's answer. Each message waits on its own timer, so a message that waits for a pipeline
+   * holds up only the chat it belongs to (adapters queue per chat).
+   */
+  public Future<JsonArray> ask(InboundMessage inbound) {
+    return ask(inbound.toJson());
+  }
+
+  /** The same for a message already in its JSON form. */
   public Future<JsonArray> ask(JsonObject inbound) {
     Promise<JsonArray> answer = Promise.promise();
     attempt(inbound, System.nanoTime(), FIRST_RETRY_MS, answer);
@@ -50,7 +67,7 @@ public final class ChatBridge {
   }
 
   private void attempt(JsonObject inbound, long since, long backoffMs, Promise<JsonArray> answer) {
-    vertx.eventBus().<Object>request(Addresses.CHAT_INBOUND, inbound, options).onComplete(ar -> {
+    vertx.eventBus().<Object>request(Addresses.CHAT_INBOUND.name(), inbound, options).onComplete(ar -> {
       if (ar.succeeded()) {
         answer.complete(replyParts(ar.result().body()));
         return;
@@ -62,6 +79,9 @@ public final class ChatBridge {
       long waitedMs = (System.nanoTime() - since) / 1_000_000;
       if (waitedMs + backoffMs > noPipelineWaitMs) {
         LOG.warn("inbound dropped: no chat pipeline umo={} waited_ms={}", inbound.getString("umo"), waitedMs);
+        if (dropped != null) {
+          dropped.increment();
+        }
         answer.complete(new JsonArray());
         return;
       }

@@ -25,16 +25,21 @@ final class TelegramApi {
 
   /** Calls a method with a JSON body; {@code timeoutMs} bounds the whole exchange. */
   Future<Object> call(String method, JsonObject params, long timeoutMs) {
-    return client.postAbs(base + "/bot" + token + "/" + method).timeout(timeoutMs)
+    return client.postAbs(url(method)).timeout(timeoutMs)
         .sendJsonObject(params)
         .transform(ar -> result(method, ar.succeeded() ? ar.result() : null, ar.cause()));
   }
 
   /** Calls an upload method ({@code sendPhoto}, {@code sendVoice}, …) as multipart. */
   Future<Object> upload(String method, MultipartForm form, long timeoutMs) {
-    return client.postAbs(base + "/bot" + token + "/" + method).timeout(timeoutMs)
+    return client.postAbs(url(method)).timeout(timeoutMs)
         .sendMultipartForm(form)
         .transform(ar -> result(method, ar.succeeded() ? ar.result() : null, ar.cause()));
+  }
+
+  /** The one place a method's URL is built. */
+  private String url(String method) {
+    return base + "/bot" + token + "/" + method;
   }
 
   private Future<Object> result(String method, HttpResponse<Buffer> resp, Throwable err) {
