@@ -139,7 +139,7 @@ public final class Node {
           return bootstrapKeys(generatedKey);
         })
         .compose(v -> startParts(parts, 0))
-        .compose(v -> !options.runs("chat") ? Future.succeededFuture() : vertx.deployVerticle(() -> new ChatVerticle(confs),
+        .compose(v -> !options.runs("chat") ? Future.succeededFuture() : vertx.deployVerticle(() -> new ChatVerticle(confs, cluster),
             new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))).mapEmpty())
         .compose(v -> options.runs("platforms") ? deployPlatforms(confs.defaults().json()) : Future.succeededFuture())
         .compose(v -> vertx.deployVerticle(() -> new ApiVerticle(settings, keyCache, ready::get, platforms, cluster, routing, streams),

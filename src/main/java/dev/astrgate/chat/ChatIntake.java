@@ -1,5 +1,6 @@
 package dev.astrgate.chat;
 
+import dev.astrgate.py.PyJson;
 import dev.astrgate.platform.webchat.Webchat;
 import dev.astrgate.config.ConfFile;
 import dev.astrgate.config.ConfSet;

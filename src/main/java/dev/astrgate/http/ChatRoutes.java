@@ -7,7 +7,7 @@ import dev.astrgate.chat.SseEvents;
 import dev.astrgate.cluster.Addresses;
 import dev.astrgate.platform.webchat.LiveStreams;
 import dev.astrgate.platform.webchat.Webchat;
-import dev.astrgate.platform.MessageParts;
+import dev.astrgate.message.MessageParts;
 import dev.astrgate.store.ChatOps;
 import dev.astrgate.store.StoreClient;
 import io.vertx.core.Vertx;

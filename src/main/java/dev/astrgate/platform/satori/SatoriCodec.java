@@ -1,10 +1,10 @@
 package dev.astrgate.platform.satori;
 
+import dev.astrgate.message.MessageParts;
 import dev.astrgate.platform.InboundMessage;
-import dev.astrgate.platform.MessageParts;
-import dev.astrgate.platform.PyText;
 import dev.astrgate.platform.Umo;
 import dev.astrgate.platform.WakeRule;
+import dev.astrgate.py.PyText;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

@@ -1,6 +1,6 @@
 package dev.astrgate.platform.satori;
 
-import dev.astrgate.platform.PyText;
+import dev.astrgate.py.PyText;
 import dev.astrgate.store.AttachmentRepository.AttachmentBytes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

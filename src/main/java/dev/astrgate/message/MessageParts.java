@@ -1,5 +1,6 @@
-package dev.astrgate.platform;
+package dev.astrgate.message;
 
+import dev.astrgate.py.PyText;
 import dev.astrgate.store.AttachmentRepository.Attachment;
 import dev.astrgate.store.StoreClient;
 import io.vertx.core.Future;

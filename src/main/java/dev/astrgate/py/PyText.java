@@ -1,4 +1,4 @@
-package dev.astrgate.platform;
+package dev.astrgate.py;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
