@@ -234,8 +234,11 @@ class SatoriAdapterTest {
     }
     current.replayOverlap(true);
     try {
+      int dialled = current.connections();
       current.dropConnections();
       waitFor(() -> !"owner".equals(node.node().platforms().states().getString(NEW)), "connection noticed as closed");
+      // The old socket is gone on the server side too (unless the adapter already redialled).
+      waitFor(() -> current.openSockets() == 0 || current.connections() > dialled, "the server side closed too");
       // Sent while no client is connected: only a resume can deliver it.
       long second = current.message(0, "dm-500", null, "u-500", "dave", "two");
       llm.nextReply(FakeReply.tokens("second"));

@@ -79,6 +79,7 @@ class SatoriConnectionTest {
     Thread.sleep(2_500);
     assertTrue(satori.pings() >= pings + 2, "a PING per second");
     satori.dropConnections();
+    waitFor(() -> satori.openSockets() == 0);
     satori.message(0, "c", null, "u", "n", "three");
     JsonObject again = satori.nextIdentify(10);
     assertNotNull(again, "redialled after the drop");
