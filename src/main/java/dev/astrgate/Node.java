@@ -12,6 +12,7 @@ import dev.astrgate.metrics.GatewayMetrics;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import dev.astrgate.config.ApiOptions;
+import dev.astrgate.config.ConfKeys;
 import dev.astrgate.config.ConfLoader;
 import dev.astrgate.config.ConfSet;
 import dev.astrgate.config.NodeOptions;
@@ -81,7 +82,7 @@ public final class Node {
    */
   public static Future<Node> start(NodeOptions options, Map<String, String> env, Consumer<String> generatedKey) {
     long t0 = System.nanoTime();
-    ConfSet confs = new ConfLoader(env).load(options.confDir());
+    ConfSet confs = loadConfs(options, env);
     ApiOptions apiOptions = ApiOptions.from(confs.defaults().json(), env);
     RequestIds.init();
     LogSetup.nodeName(options.nodeName());
@@ -111,6 +112,25 @@ public final class Node {
       }).onFailure(err -> vertx.close());
     }).onSuccess(node -> LOG.info("node ready name={} port={} cluster={} ms={}", options.nodeName(), options.port(),
         options.cluster(), (System.nanoTime() - t0) / 1_000_000));
+  }
+
+  /** The conf directory, or the jar's built-in default when there is none; says which, and what it ignores. */
+  static ConfSet loadConfs(NodeOptions options, Map<String, String> env) {
+    boolean named = env.get("ASTRGATE_CONF_DIR") != null && !env.get("ASTRGATE_CONF_DIR").isBlank();
+    ConfSet confs = new ConfLoader(env).load(options.confDir(), named);
+    if (ConfLoader.BUILT_IN_PATH.equals(confs.defaults().path())) {
+      LOG.info("config: no conf directory at {}, running on the default config built into the jar "
+          + "(`java -jar astrgate.jar init` writes one to edit)", options.confDir().toAbsolutePath().normalize());
+    } else {
+      LOG.info("config: {} ({} extra)", confs.defaults().path(), confs.extras().size());
+    }
+    for (var conf : confs.all()) {
+      List<String> ignored = ConfKeys.ignored(conf.json());
+      if (!ignored.isEmpty()) {
+        LOG.info("config {}: ignored: {}", conf.id(), String.join(", ", ignored));
+      }
+    }
+    return confs;
   }
 
   private Future<Void> deploy(ApiOptions apiOptions, ConfSet confs, Consumer<String> generatedKey) {

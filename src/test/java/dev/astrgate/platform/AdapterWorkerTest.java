@@ -39,6 +39,8 @@ import org.junit.jupiter.api.Timeout;
 class AdapterWorkerTest {
   static final String QQ_TOKEN = "qq-worker-" + System.nanoTime();
   static final String TG_TOKEN = "556:WORKER-" + System.nanoTime();
+  /** Its own id: the Telegram offset journal lives in the shared test database, keyed by platform id. */
+  static final String TG = "tg-worker-" + System.nanoTime();
   private static Vertx vertx;
   private static FakeOpenAi llm;
   private static FakeTelegram telegram;
@@ -59,7 +61,7 @@ class AdapterWorkerTest {
     conf = dev.astrgate.chat.ChatStreamTestConf.conf(llm.baseUrl()).put("platform", new JsonArray()
         .add(new JsonObject().put("id", "qq").put("type", "aiocqhttp").put("enable", true)
             .put("ws_reverse_token", QQ_TOKEN).put("api_timeout_seconds", 5))
-        .add(new JsonObject().put("id", "tg").put("type", "telegram").put("enable", true)
+        .add(new JsonObject().put("id", TG).put("type", "telegram").put("enable", true)
             .put("telegram_token", TG_TOKEN).put("telegram_api_base_url", telegram.baseUrl())
             .put("telegram_polling_timeout", 2)));
     cluster = new NodeProcesses();
@@ -70,7 +72,7 @@ class AdapterWorkerTest {
     bot = new FakeOneBot(vertx, "10001");
     TestNode.await(bot.connect(b.port, "/platform/qq/ws", QQ_TOKEN));
     waitFor(() -> "owner".equals(platformState(b, "qq")), 15_000, () -> "qq owned by B");
-    waitFor(() -> "polling".equals(platformState(b, "tg")), 15_000, () -> "tg polled by B");
+    waitFor(() -> "polling".equals(platformState(b, TG)), 15_000, () -> "tg polled by B");
   }
 
   @AfterAll
@@ -89,14 +91,8 @@ class AdapterWorkerTest {
     TestNode.await(vertx.close());
   }
 
-  static void waitFor(Supplier<Boolean> cond, long timeoutMs, Supplier<String> what) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + timeoutMs;
-    while (!cond.get()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting for " + what.get());
-      }
-      Thread.sleep(25);
-    }
+  private static void waitFor(Supplier<Boolean> cond, long timeoutMs, Supplier<String> what) throws InterruptedException {
+    ClusterPlatformTest.waitFor(cond, timeoutMs, what);
   }
 
   private static String platformState(NodeProcess n, String id) {
@@ -155,18 +151,38 @@ class AdapterWorkerTest {
     assertEquals("send_private_msg", call.getString("action"));
     assertEquals(FakeOneBot.text("proactive via A"), call.getJsonObject("params").getJsonArray("message"));
 
-    r = http.imMessage(a.port, new JsonObject().put("umo", "tg:FriendMessage:62002").put("message", "tg via A"));
+    r = http.imMessage(a.port, new JsonObject().put("umo", TG + ":FriendMessage:62002").put("message", "tg via A"));
     assertEquals(200, r.statusCode(), r.bodyAsString());
     assertEquals("tg via A", sentTo("62002").get(0).params().getString("text"));
   }
 
   @Test
   @Order(5)
+  void aSlowChatHoldsUpNoOtherChat() throws Exception {
+    int seen = llm.requests().size();
+    // Each token comes 1.2 s after the last, under the test provider's 3 s idle timeout.
+    llm.nextReply(FakeReply.tokens("slow ", "answer").delayMs(1200));
+    llm.nextReply(FakeReply.tokens("quick answer"));
+    bot.clearCalls();
+    TestNode.await(bot.privateMessage(61101, FakeOneBot.text("think hard")));
+    TestNode.await(llm.awaitRequest(seen));
+    TestNode.await(bot.privateMessage(61102, FakeOneBot.text("quick one")));
+    JsonObject first = bot.nextCall(20);
+    assertEquals(61102L, first.getJsonObject("params").getLong("user_id"), first.encode());
+    assertEquals(FakeOneBot.text("quick answer"), first.getJsonObject("params").getJsonArray("message"));
+    JsonObject second = bot.nextCall(20);
+    assertEquals(61101L, second.getJsonObject("params").getLong("user_id"), second.encode());
+    assertEquals(FakeOneBot.text("slow answer"), second.getJsonObject("params").getJsonArray("message"));
+  }
+
+  @Test
+  @Order(6)
   void afterKill9OfAChatNodeCAnswers() throws Exception {
     NodeProcess c = cluster.launch("worker-c", conf, Map.of("ASTRGATE_ROLES", "api,chat"));
     cluster.awaitReady(3, 120_000, a, b, c);
     int before = llm.requests().size();
     a.kill();
+    long killed = System.nanoTime();
     cluster.awaitReady(2, 60_000, b, c);
 
     llm.nextReply(FakeReply.tokens("C is here"));
@@ -174,6 +190,8 @@ class AdapterWorkerTest {
     JsonObject call = bot.nextCall(40);
     assertEquals(FakeOneBot.text("C is here"), call.getJsonObject("params").getJsonArray("message"));
     assertEquals("anyone left?", lastUserText());
+    System.out.printf("adapter worker failover: answered through %s %d ms after kill -9 of %s%n", c.name,
+        (System.nanoTime() - killed) / 1_000_000, a.name);
 
     llm.nextReply(FakeReply.tokens("C on telegram"));
     telegram.enqueueText(62003, false, 62003, "still there?");

@@ -125,7 +125,7 @@ public final class NodeProcesses implements AutoCloseable {
     env.put("ASTRGATE_DB_POOL_SIZE", "4");
     env.put("ASTRGATE_BOOTSTRAP_KEY", key);
     env.put("ASTRGATE_SHUTDOWN_GRACE_SECONDS", "1");
-    // Adapter workers: the test JVM's clustered consumer stands in for the chat pipeline on chat.inbound.
+    // Adapter workers by default; tests that want a pipeline pass ASTRGATE_ROLES (AdapterWorkerTest: api,chat nodes).
     env.put("ASTRGATE_ROLES", "api,platforms");
     env.putAll(extraEnv);
     NodeProcess node = new NodeProcess(name, port, dir, pb.start());

@@ -112,6 +112,18 @@ class OwnershipTest {
         link.id + " owns, entry " + entry());
   }
 
+  /** node-a's connection, then node-b's newer one, which owns; node-a's is a standby. */
+  private FakeLink[] olderOnAThenNewerOnB() throws InterruptedException {
+    FakeLink older = new FakeLink(vertx);
+    a.opened(older);
+    awaitOwner(a, older);
+    FakeLink newer = new FakeLink(vertx);
+    b.opened(newer);
+    awaitOwner(b, newer);
+    waitFor(() -> "standby".equals(a.state()), "node-a standby");
+    return new FakeLink[] {older, newer};
+  }
+
   @Test
   void aNewerConnectionTakesAHigherEpochAndTheOlderOneStandsBy() throws Exception {
     FakeLink first = new FakeLink(vertx);
@@ -131,12 +143,9 @@ class OwnershipTest {
 
   @Test
   void aLateTeardownOfTheOldConnectionLeavesTheNewOwner() throws Exception {
-    FakeLink old = new FakeLink(vertx);
-    a.opened(old);
-    awaitOwner(a, old);
-    FakeLink fresh = new FakeLink(vertx);
-    b.opened(fresh);
-    awaitOwner(b, fresh);
+    FakeLink[] links = olderOnAThenNewerOnB();
+    FakeLink old = links[0];
+    FakeLink fresh = links[1];
     OwnerEntry owner = entry();
     // The old connection's close arrives only now (#10154): compare-and-delete must not touch the new entry.
     a.closed(old);
@@ -148,13 +157,9 @@ class OwnershipTest {
 
   @Test
   void aStaleVacantNoticeDoesNotUnseatANewOwner() throws Exception {
-    FakeLink standby = new FakeLink(vertx);
-    a.opened(standby);
-    awaitOwner(a, standby);
-    FakeLink owner = new FakeLink(vertx);
-    b.opened(owner);
-    awaitOwner(b, owner);
-    waitFor(() -> "standby".equals(a.state()), "node-a standby");
+    FakeLink[] links = olderOnAThenNewerOnB();
+    FakeLink standby = links[0];
+    FakeLink owner = links[1];
     OwnerEntry current = entry();
     // A vacant notice for an entry that is already gone, racing the new owner: node-a's standby tries to take over,
     // but putIfAbsent finds the owner's entry, so nothing changes.
@@ -169,12 +174,9 @@ class OwnershipTest {
 
   @Test
   void theVacantNoticeOfARealReleaseHandsOverToTheStandby() throws Exception {
-    FakeLink standby = new FakeLink(vertx);
-    a.opened(standby);
-    awaitOwner(a, standby);
-    FakeLink owner = new FakeLink(vertx);
-    b.opened(owner);
-    awaitOwner(b, owner);
+    FakeLink[] links = olderOnAThenNewerOnB();
+    FakeLink standby = links[0];
+    FakeLink owner = links[1];
     long epoch = entry().epoch();
     b.closed(owner);
     awaitOwner(a, standby);
@@ -185,13 +187,9 @@ class OwnershipTest {
 
   @Test
   void aSendAddressedToAStaleOwnerReachesTheCurrentOne() throws Exception {
-    FakeLink old = new FakeLink(vertx);
-    a.opened(old);
-    awaitOwner(a, old);
-    FakeLink current = new FakeLink(vertx);
-    b.opened(current);
-    awaitOwner(b, current);
-    waitFor(() -> "standby".equals(a.state()), "node-a standby");
+    FakeLink[] links = olderOnAThenNewerOnB();
+    FakeLink old = links[0];
+    FakeLink current = links[1];
     // node-c still believes node-a owns the platform (a late owner notice): node-a no longer takes sends, so the
     // request finds no handler there and goes to whoever holds the platform's address.
     vertx.eventBus().publish(Addresses.PLATFORM_OWNERSHIP.name(),
@@ -203,12 +201,9 @@ class OwnershipTest {
 
   @Test
   void theEntryOfADeadMemberIsRemovedAndAStandbyTakesOver() throws Exception {
-    FakeLink standby = new FakeLink(vertx);
-    a.opened(standby);
-    awaitOwner(a, standby);
-    FakeLink owner = new FakeLink(vertx);
-    b.opened(owner);
-    awaitOwner(b, owner);
+    FakeLink[] links = olderOnAThenNewerOnB();
+    FakeLink standby = links[0];
+    FakeLink owner = links[1];
     long epoch = entry().epoch();
     // node-b leaves the membership without a word: node-a's reconcile sees an entry of a non-member and takes over.
     members.remove("node-b");
