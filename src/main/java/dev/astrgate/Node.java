@@ -147,7 +147,7 @@ public final class Node {
         new Part("key revocation listener", revocations::start, revocations::stop),
         new Part("platform routing", routing::start, routing::stop),
         new Part("webchat live streams", streams::start, streams::stop),
-        new Part("webchat", () -> {
+        new Part(Webchat.ID + " sends", () -> {
           webchat.start();
           return Future.succeededFuture();
         }, Future::succeededFuture));
