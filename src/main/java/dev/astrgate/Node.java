@@ -4,7 +4,6 @@ import dev.astrgate.auth.KeyCache;
 import dev.astrgate.chat.ChatVerticle;
 import dev.astrgate.cluster.Addresses;
 import dev.astrgate.cluster.ClusterInfo;
-import dev.astrgate.http.LiveStreams;
 import dev.astrgate.cluster.ClusterSupport;
 import dev.astrgate.cluster.LocalCodec;
 import dev.astrgate.logging.LogSetup;
@@ -19,12 +18,16 @@ import dev.astrgate.config.ConfSet;
 import dev.astrgate.config.NodeOptions;
 import dev.astrgate.http.ApiSettings;
 import dev.astrgate.http.ApiVerticle;
+import dev.astrgate.platform.AdapterVerticle;
+import dev.astrgate.platform.PlatformAdapter;
 import dev.astrgate.platform.PlatformConfig;
 import dev.astrgate.platform.PlatformHub;
+import dev.astrgate.platform.PlatformTypes;
 import dev.astrgate.platform.WakeRule;
-import dev.astrgate.platform.onebot.OneBotVerticle;
-import dev.astrgate.platform.telegram.TelegramVerticle;
-import io.vertx.core.VerticleBase;
+import dev.astrgate.platform.route.PlatformRouting;
+import dev.astrgate.platform.webchat.LiveStreams;
+import dev.astrgate.platform.webchat.Webchat;
+import java.util.function.Supplier;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,11 +60,15 @@ public final class Node {
   private final AtomicBoolean ready = new AtomicBoolean();
   private final PlatformHub platforms = new PlatformHub();
   private final List<String> platformDeployments = new ArrayList<>();
+  private final List<Part> started = new ArrayList<>();
   private ClusterInfo cluster;
-  private dev.astrgate.platform.OwnerDirectory owners;
+  private PlatformRouting routing;
   private String apiDeployment;
   private String storeDeployment;
-  private KeyRevocationListener revocations;
+
+  /** A node part that is not a verticle; parts start in list order and stop in reverse. */
+  private record Part(String name, Supplier<Future<Void>> start, Supplier<Future<Void>> stop) {
+  }
 
   private Node(NodeOptions options, Vertx vertx, Database database) {
     this.options = options;
@@ -128,12 +135,22 @@ public final class Node {
 
   private Future<Void> deploy(ApiOptions apiOptions, ConfSet confs, Consumer<String> generatedKey) {
     KeyCache keyCache = new KeyCache(new StoreClient(vertx));
-    vertx.eventBus().localConsumer(Addresses.KEYS_CHANGED, msg -> keyCache.invalidateAll());
+    Addresses.KEYS_CHANGED.consumer(vertx.eventBus(), msg -> keyCache.invalidateAll());
     ApiSettings settings = new ApiSettings(options, apiOptions, confs);
     cluster = new ClusterInfo(vertx, options.nodeName());
     GatewayMetrics.of(vertx).clusterMembers(() -> cluster.members().size());
-    owners = new dev.astrgate.platform.OwnerDirectory(vertx, cluster);
+    routing = new PlatformRouting(vertx, cluster);
     LiveStreams streams = new LiveStreams(vertx, cluster);
+    Webchat webchat = new Webchat(routing, new StoreClient(vertx), streams);
+    KeyRevocationListener revocations = new KeyRevocationListener(vertx, database.connectOptions());
+    List<Part> parts = List.of(
+        new Part("key revocation listener", revocations::start, revocations::stop),
+        new Part("platform routing", routing::start, routing::stop),
+        new Part("webchat live streams", streams::start, streams::stop),
+        new Part(Webchat.ID + " sends", () -> {
+          webchat.start();
+          return Future.succeededFuture();
+        }, Future::succeededFuture));
     // The pool size is the node's budget for its HTTP and chat verticle instances, which do nearly all queries.
     int perContext = Math.max(2, (options.dbPoolSize() + 2 * options.httpInstances() - 1) / (2 * options.httpInstances()));
     return vertx.deployVerticle(new StoreVerticle(database.connectOptions(), perContext, options.dbTimeoutMs()))
@@ -141,16 +158,11 @@ public final class Node {
           storeDeployment = id;
           return bootstrapKeys(generatedKey);
         })
-        .compose(v -> {
-          revocations = new KeyRevocationListener(vertx, database.connectOptions());
-          return revocations.start();
-        })
-        .compose(v -> !options.runs("chat") ? Future.succeededFuture() : vertx.deployVerticle(() -> new ChatVerticle(confs),
+        .compose(v -> startParts(parts, 0))
+        .compose(v -> !options.runs("chat") ? Future.succeededFuture() : vertx.deployVerticle(() -> new ChatVerticle(confs, cluster),
             new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))).mapEmpty())
-        .compose(v -> owners.start())
-        .compose(v -> streams.start())
         .compose(v -> options.runs("platforms") ? deployPlatforms(confs.defaults().json()) : Future.succeededFuture())
-        .compose(v -> vertx.deployVerticle(() -> new ApiVerticle(settings, keyCache, ready::get, platforms, cluster, owners, streams),
+        .compose(v -> vertx.deployVerticle(() -> new ApiVerticle(settings, keyCache, ready::get, platforms, cluster, routing, streams),
             new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))))
         .map(id -> {
           apiDeployment = id;
@@ -159,30 +171,46 @@ public final class Node {
         });
   }
 
-  /** One verticle per enabled platform entry of the default config; webchat needs none (it is always running). */
+  private Future<Void> startParts(List<Part> parts, int i) {
+    if (i == parts.size()) {
+      return Future.succeededFuture();
+    }
+    Part part = parts.get(i);
+    return part.start().get().compose(v -> {
+      started.add(part);
+      return startParts(parts, i + 1);
+    });
+  }
+
+  /** Stops the started parts in reverse order; one that fails is logged and the rest still stop. */
+  private Future<Void> stopParts() {
+    Future<Void> all = Future.succeededFuture();
+    for (int i = started.size() - 1; i >= 0; i--) {
+      Part part = started.get(i);
+      all = all.transform(ignored -> part.stop().get().recover(err -> {
+        LOG.warn("node part stop failed part={} reason={}", part.name(), err.toString());
+        return Future.succeededFuture();
+      }));
+    }
+    return all.onComplete(ar -> started.clear());
+  }
+
+  /** One adapter per enabled platform entry of the default config, from the type table; webchat needs none. */
   private Future<Void> deployPlatforms(JsonObject conf) {
     WakeRule wake = new WakeRule(PlatformConfig.wakePrefixes(conf));
     Future<Void> all = Future.succeededFuture();
     for (JsonObject entry : PlatformConfig.enabled(conf)) {
       String type = String.valueOf(entry.getValue("type"));
-      VerticleBase verticle = switch (type) {
-        case OneBotVerticle.TYPE -> new OneBotVerticle(entry, wake, platforms, cluster);
-        case TelegramVerticle.TYPE -> new TelegramVerticle(entry, wake, platforms, cluster);
-        default -> null;
-      };
-      if (verticle == null) {
+      PlatformAdapter.Factory factory = PlatformTypes.factory(type);
+      if (factory == null) {
         LOG.warn("platform not supported id={} type={}", entry.getString("id"), type);
         continue;
       }
-      String platformId = entry.getString("id");
-      GatewayMetrics.of(vertx).platformConnection(platformId, () -> {
-        Object state = platforms.states().getValue(platformId);
-        return "owner".equals(state) || "polling".equals(state);
-      });
-      all = all.compose(v -> vertx.deployVerticle(verticle).map(id -> {
-        platformDeployments.add(id);
-        return null;
-      }));
+      all = all.compose(v -> vertx.deployVerticle(new AdapterVerticle(entry, factory, wake, cluster, routing, platforms))
+          .map(id -> {
+            platformDeployments.add(id);
+            return null;
+          }));
     }
     return all;
   }
@@ -232,8 +260,7 @@ public final class Node {
     Future<Void> api = apiDeployment == null ? Future.succeededFuture() : vertx.undeploy(apiDeployment);
     api.recover(err -> Future.succeededFuture())
         .compose(v -> undeployPlatforms())
-        .compose(v -> owners == null ? Future.<Void>succeededFuture() : owners.stop())
-        .compose(v -> revocations == null ? Future.<Void>succeededFuture() : revocations.stop())
+        .compose(v -> stopParts())
         .recover(err -> Future.succeededFuture())
         .compose(v -> storeDeployment == null ? Future.<Void>succeededFuture() : vertx.undeploy(storeDeployment))
         .onComplete(ar -> new Thread(() -> {

@@ -1,15 +1,16 @@
 package dev.astrgate.chat;
 
+import dev.astrgate.platform.webchat.Webchat;
+import dev.astrgate.py.PyText;
+import dev.astrgate.message.MessageParts;
 import dev.astrgate.config.ConfFile;
 import dev.astrgate.config.ConfSet;
-import dev.astrgate.store.AttachmentRepository.Attachment;
 import dev.astrgate.store.ChatOps;
 import dev.astrgate.store.StoreClient;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -19,14 +20,31 @@ import java.util.UUID;
  * them before anything is written (Part A.2). Reads only.
  */
 public final class ChatIntake {
-  private static final List<String> MEDIA = List.of("image", "record", "file", "video");
+
+  private static final int CREATORS_KEPT = 10_000;
 
   private final StoreClient store;
   private final ConfSet confs;
+  /**
+   * Creators of sessions this intake has read or written, most recent last. Sessions are never deleted and their
+   * creator never changes, so a known session's next turn checks ownership without a database round trip. An
+   * intake belongs to one HTTP verticle, so only its event loop touches this map.
+   */
+  private final Map<String, String> creators = new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+      return size() > CREATORS_KEPT;
+    }
+  };
 
   public ChatIntake(StoreClient store, ConfSet confs) {
     this.store = store;
     this.confs = confs;
+  }
+
+  /** The configs turns may run under. */
+  public ConfSet confs() {
+    return confs;
   }
 
   /** Username as upstream reads it: {@code str(username).strip()}; throws for missing or blank. */
@@ -35,7 +53,7 @@ public final class ChatIntake {
     if (raw == null) {
       throw new TurnRejected(400, "Missing key: username");
     }
-    String u = pyStr(raw).strip();
+    String u = PyText.str(raw).strip();
     if (u.isEmpty()) {
       throw new TurnRejected(400, "username is empty");
     }
@@ -56,10 +74,10 @@ public final class ChatIntake {
     Object selectedProvider = body.getValue("selected_provider");
     Object selectedModel = body.getValue("selected_model");
     Object streaming = body.getValue("enable_streaming");
-    Boolean streamingOverride = body.containsKey("enable_streaming") ? (streaming == null ? null : truthy(streaming)) : Boolean.TRUE;
+    Boolean streamingOverride = body.containsKey("enable_streaming") ? (streaming == null ? null : PyText.truthy(streaming)) : Boolean.TRUE;
     String umo = ChatTurn.webchatUmo(username, sid);
 
-    Future<String> owner = generated ? Future.succeededFuture(null) : store.chat(new ChatOps.SessionOwner(sid));
+    Future<String> owner = generated ? Future.succeededFuture(null) : creator(sid);
     // Independent reads run together: the route lookup does not wait for the ownership check.
     Future<String> configId = routeUpdate != null
         ? Future.succeededFuture(routeUpdate)
@@ -74,21 +92,23 @@ public final class ChatIntake {
       if (!hasContent(parts)) {
         return Future.failedFuture(new TurnRejected(400, "Message content is empty (reply only is not allowed)"));
       }
-      return configId.map(cid -> new ChatTurn("webchat", username, sid, umo, UUID.randomUUID().toString(), parts,
-          selectedProvider == null ? null : pyStr(selectedProvider), selectedModel == null ? null : pyStr(selectedModel),
-          streamingOverride, cid, routeUpdate, owner.result() == null));
+      return configId.map(cid -> new ChatTurn(Webchat.ID, username, sid, umo, UUID.randomUUID().toString(), parts,
+          selectedProvider == null ? null : PyText.str(selectedProvider), selectedModel == null ? null : PyText.str(selectedModel),
+          streamingOverride, cid, routeUpdate, owner.result() == null, generated));
     });
   }
 
   /**
-   * The writes that follow a valid request, before the stream starts: the session row (a racing creator still
-   * gets 409), the config route, and the user turn in history.
+   * The writes that must settle before the stream starts: the session row of a client-named new session (a racing
+   * creator still gets 409) and the config route. A session id the gateway made cannot race, so its row is written
+   * by the turn alongside the upstream call, with the user row (see {@link TurnRunner}).
    */
   public Future<ChatTurn> commit(ChatTurn turn) {
     // Validation already read the creator of an existing session; sessions are never deleted, so only a new one
     // needs the insert.
-    Future<String> owner = turn.newSession()
-        ? store.chat(new ChatOps.EnsureSession(turn.sessionId(), turn.username(), "webchat"))
+    Future<String> owner = turn.newSession() && !turn.generatedSession()
+        ? store.chat(new ChatOps.EnsureSession(turn.sessionId(), turn.username(), Webchat.ID))
+            .onSuccess(c -> remember(turn.sessionId(), c))
         : Future.succeededFuture(turn.username());
     return owner
         .compose(creator -> {
@@ -100,9 +120,21 @@ public final class ChatIntake {
           }
           return store.chat(new ChatOps.SetRoute(turn.umo(), "default".equals(turn.routeUpdate()) ? null : turn.routeUpdate()));
         })
-        .compose(v -> store.chat(new ChatOps.AppendHistory("webchat", turn.sessionId(), turn.username(),
-            new JsonObject().put("type", "user").put("message", turn.parts()))))
-        .map(saved -> turn);
+        .map(v -> turn);
+  }
+
+  private Future<String> creator(String sessionId) {
+    String known = creators.get(sessionId);
+    if (known != null) {
+      return Future.succeededFuture(known);
+    }
+    return store.chat(new ChatOps.SessionOwner(sessionId)).onSuccess(c -> remember(sessionId, c));
+  }
+
+  private void remember(String sessionId, String creator) {
+    if (creator != null) {
+      creators.put(sessionId, creator);
+    }
   }
 
   /** {@code session_id} wins even when null or empty; stripped; empty means "make one". */
@@ -111,14 +143,14 @@ public final class ChatIntake {
     if (raw == null) {
       return null;
     }
-    String s = pyStr(raw).strip();
+    String s = PyText.str(raw).strip();
     return s.isEmpty() ? null : s;
   }
 
   /** Resolves config_id / config_name; returns the route to persist, or null when neither was given. */
   private String configSelection(JsonObject body) {
-    String id = body.getValue("config_id") == null ? "" : pyStr(body.getValue("config_id")).strip();
-    String name = body.getValue("config_name") == null ? "" : pyStr(body.getValue("config_name")).strip();
+    String id = body.getValue("config_id") == null ? "" : PyText.str(body.getValue("config_id")).strip();
+    String name = body.getValue("config_name") == null ? "" : PyText.str(body.getValue("config_name")).strip();
     if (!id.isEmpty()) {
       if (confs.byId(id).isEmpty()) {
         throw new TurnRejected(404, "config_id not found: " + id);
@@ -138,50 +170,9 @@ public final class ChatIntake {
     return null;
   }
 
-  /** Non-strict part building (§5.4): unknown or broken parts are dropped; media take the stored type. */
+  /** Non-strict part building (§5.4): the one part model's lenient form. */
   private Future<JsonArray> parts(Object message) {
-    if (message instanceof String s) {
-      String t = s.strip();
-      return Future.succeededFuture(t.isEmpty() ? new JsonArray() : new JsonArray().add(new JsonObject().put("type", "plain").put("text", t)));
-    }
-    if (!(message instanceof JsonArray list)) {
-      return Future.succeededFuture(new JsonArray());
-    }
-    List<String> ids = new ArrayList<>();
-    for (Object o : list) {
-      if (o instanceof JsonObject p && MEDIA.contains(p.getString("type")) && p.getValue("attachment_id") != null) {
-        ids.add(pyStr(p.getValue("attachment_id")));
-      }
-    }
-    Future<List<Attachment>> found = ids.isEmpty() ? Future.succeededFuture(List.of()) : store.chat(new ChatOps.AttachmentsMeta(ids));
-    return found.map(rows -> {
-      Map<String, Attachment> byId = new HashMap<>();
-      rows.forEach(a -> byId.put(a.attachmentId(), a));
-      JsonArray out = new JsonArray();
-      for (Object o : list) {
-        if (!(o instanceof JsonObject p)) {
-          continue;
-        }
-        String type = p.getValue("type") instanceof String t ? t : "";
-        if (type.equals("plain")) {
-          Object text = p.getValue("text");
-          if (text != null && !pyStr(text).isEmpty()) {
-            out.add(new JsonObject().put("type", "plain").put("text", pyStr(text)));
-          }
-        } else if (type.equals("reply")) {
-          if (p.getValue("message_id") != null) {
-            out.add(new JsonObject().put("type", "reply").put("message_id", p.getValue("message_id"))
-                .put("selected_text", p.getValue("selected_text") == null ? "" : pyStr(p.getValue("selected_text"))));
-          }
-        } else if (MEDIA.contains(type) && p.getValue("attachment_id") != null) {
-          Attachment a = byId.get(pyStr(p.getValue("attachment_id")));
-          if (a != null) {
-            out.add(new JsonObject().put("type", a.type()).put("attachment_id", a.attachmentId()).put("filename", a.filename()));
-          }
-        }
-      }
-      return out;
-    });
+    return MessageParts.lenient(message, ids -> store.chat(new ChatOps.AttachmentsMeta(ids)));
   }
 
   private static boolean hasContent(JsonArray parts) {
@@ -193,37 +184,4 @@ public final class ChatIntake {
     return false;
   }
 
-  /** Python's truthiness for JSON values, as upstream's {@code bool(value)}. */
-  static boolean truthy(Object v) {
-    if (v instanceof Boolean b) {
-      return b;
-    }
-    if (v instanceof Number n) {
-      return n.doubleValue() != 0;
-    }
-    if (v instanceof String s) {
-      return !s.isEmpty();
-    }
-    if (v instanceof JsonArray a) {
-      return !a.isEmpty();
-    }
-    if (v instanceof JsonObject o) {
-      return !o.isEmpty();
-    }
-    return v != null;
-  }
-
-  /** Python's {@code str()} of a JSON value, for fields upstream stringifies. */
-  static String pyStr(Object v) {
-    if (v instanceof String s) {
-      return s;
-    }
-    if (v instanceof Boolean b) {
-      return b ? "True" : "False";
-    }
-    if (v == null) {
-      return "None";
-    }
-    return v instanceof Number ? v.toString() : PyJson.encode(v);
-  }
 }

@@ -1,6 +1,7 @@
 package dev.astrgate.chat;
 
 import dev.astrgate.config.ConfSet;
+import dev.astrgate.platform.InboundMessage;
 import dev.astrgate.store.ChatOps;
 import dev.astrgate.store.StoreClient;
 import io.vertx.core.Future;
@@ -25,14 +26,13 @@ final class InboundTurns {
   }
 
   /** Runs one inbound message and yields the reply body for the adapter. */
-  Future<JsonObject> handle(JsonObject inbound) {
-    String platformId = inbound.getString("platform_id");
-    String umo = inbound.getString("umo");
-    String sessionId = inbound.getString("session_id");
-    JsonObject sender = inbound.getJsonObject("sender", new JsonObject());
-    String senderId = sender.getString("user_id", "unknown");
+  Future<JsonObject> handle(InboundMessage inbound) {
+    String platformId = inbound.platformId();
+    String umo = inbound.umo();
+    String sessionId = inbound.sessionId();
+    String senderId = inbound.senderId() == null ? "unknown" : inbound.senderId();
     JsonArray parts = new JsonArray();
-    String text = inbound.getString("text", "");
+    String text = inbound.text();
     if (!text.isBlank()) {
       parts.add(new JsonObject().put("type", "plain").put("text", text.strip()));
     }
@@ -46,7 +46,7 @@ final class InboundTurns {
     return Future.all(configId, userRow)
         .compose(v -> {
           ChatTurn turn = new ChatTurn(platformId, senderId, sessionId, umo, UUID.randomUUID().toString(), parts, null,
-              null, Boolean.FALSE, configId.result(), null, false);
+              null, Boolean.FALSE, configId.result(), null, false, false);
           Collector sink = new Collector();
           runner.run(turn, sink);
           return sink.done.future();

@@ -9,6 +9,8 @@ import dev.astrgate.chat.ChatIntake;
 import dev.astrgate.chat.TurnRejected;
 import dev.astrgate.cluster.ClusterInfo;
 import dev.astrgate.platform.PlatformHub;
+import dev.astrgate.platform.route.PlatformRouting;
+import dev.astrgate.platform.webchat.LiveStreams;
 import dev.astrgate.store.StoreClient;
 import dev.astrgate.store.StoreUnavailableException;
 import io.vertx.core.Future;
@@ -44,13 +46,14 @@ public final class ApiVerticle extends VerticleBase {
   private final BooleanSupplier ready;
   private final PlatformHub platforms;
   private final ClusterInfo cluster;
-  private final dev.astrgate.platform.OwnerDirectory owners;
+  private final PlatformRouting routing;
   private final LiveStreams streams;
   private HttpServer server;
+  private ChatRoutes chat;
 
   public ApiVerticle(ApiSettings settings, KeyCache keyCache, BooleanSupplier ready, PlatformHub platforms,
-                     ClusterInfo cluster, dev.astrgate.platform.OwnerDirectory owners, LiveStreams streams) {
-    this.owners = owners;
+                     ClusterInfo cluster, PlatformRouting routing, LiveStreams streams) {
+    this.routing = routing;
     this.streams = streams;
     this.settings = settings;
     this.keyCache = keyCache;
@@ -110,9 +113,9 @@ public final class ApiVerticle extends VerticleBase {
     InfoRoutes info = new InfoRoutes(settings.confs());
     SessionRoutes sessions = new SessionRoutes(store);
     FileRoutes files = new FileRoutes(store, settings.options().uploadMaxBytes());
-    ChatRoutes chat = new ChatRoutes(vertx, new ChatIntake(store, settings.confs()), store, streams, settings.options().sseHeartbeatSeconds(),
+    chat = new ChatRoutes(vertx, new ChatIntake(store, settings.confs()), store, streams, settings.options().sseHeartbeatSeconds(),
         settings.node().runs("chat"));
-    ImRoutes im = new ImRoutes(vertx, store, cluster, owners, streams);
+    ImRoutes im = new ImRoutes(vertx, store, cluster, routing);
     // Every API route with the scope it needs: the auth check's path map is built from this list, so it cannot
     // drift from the router (upstream's exact-path scope map, B §2.2).
     List<Binding> bindings = List.of(
@@ -367,7 +370,13 @@ public final class ApiVerticle extends VerticleBase {
     if (server == null) {
       return Future.succeededFuture();
     }
-    // Stop accepting, let in-flight requests finish within the grace period.
-    return server.shutdown(settings.node().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
+    // Stop accepting, let in-flight requests finish within the grace period; then the turns' upstream clients go.
+    return server.shutdown(settings.node().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)
+        .eventually(() -> {
+          if (chat != null) {
+            chat.close();
+          }
+          return Future.succeededFuture();
+        });
   }
 }

@@ -15,11 +15,14 @@ public final class PlatformHub {
   private final Map<String, Handler<HttpServerRequest>> endpoints = new ConcurrentHashMap<>();
   private final Map<String, Supplier<String>> states = new ConcurrentHashMap<>();
 
-  public void register(String platformId, Supplier<String> state, Handler<HttpServerRequest> webSocketEndpoint) {
+  /** The adapter's state for /readyz. */
+  public void state(String platformId, Supplier<String> state) {
     states.put(platformId, state);
-    if (webSocketEndpoint != null) {
-      endpoints.put(platformId, webSocketEndpoint);
-    }
+  }
+
+  /** The handshake handler of an adapter that accepts reverse WebSockets on the node's HTTP port. */
+  public void endpoint(String platformId, Handler<HttpServerRequest> webSocketEndpoint) {
+    endpoints.put(platformId, webSocketEndpoint);
   }
 
   public void unregister(String platformId) {

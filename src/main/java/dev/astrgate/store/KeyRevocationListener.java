@@ -35,7 +35,7 @@ public final class KeyRevocationListener {
   }
 
   private void publish() {
-    vertx.eventBus().publish(Addresses.KEYS_CHANGED, null);
+    vertx.eventBus().publish(Addresses.KEYS_CHANGED.name(), null, Addresses.KEYS_CHANGED.delivery());
   }
 
   public Future<Void> stop() {

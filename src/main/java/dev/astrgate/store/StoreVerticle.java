@@ -55,10 +55,9 @@ public final class StoreVerticle extends VerticleBase {
 
   /**
    * A pool under its own name in the pool metrics ({@code pool_name}) whose every wait is bounded by
-   * {@code timeoutMs}: the TCP connect and the wait for a connection. A connection that reads nothing for twice the
-   * bound is closed: it is idle (the pool opens another when needed) or stuck behind a half-open socket whose
-   * packets are dropped, which no query timeout of PostgreSQL's own can end, and it must not stay in the pool.
-   * Reads only: pipelined writes of new queries to a stuck connection would otherwise keep it looking alive.
+   * {@code timeoutMs}: the TCP connect and the wait for a connection. A connection stuck behind a half-open socket
+   * (no query timeout of PostgreSQL's own can end that) is not left in the pool: the call on it runs past its bound
+   * and {@link StoreAccess#discard} closes the pool it came from.
    */
   static Pool createPool(io.vertx.core.Vertx vertx, PgConnectOptions options, int size, String name, int timeoutMs) {
     PgConnectOptions o = new PgConnectOptions(options)
@@ -66,13 +65,14 @@ public final class StoreVerticle extends VerticleBase {
         .setCachePreparedStatements(true)
         .setPipeliningLimit(256);
     // The wait queue is generous on purpose: closing 10,000 streams at once queues two writes each (the partial
-    // replies), and refusing them would lose rows; the connection timeout still bounds every wait.
+    // replies), and refusing them would lose rows; the connection timeout still bounds every wait. Idle
+    // connections stay open (the pools are small): a reconnect is a new backend and, with a password, a SCRAM
+    // exchange; with a 60 s idle timeout a pool used only now and then (a key touch) reconnected each time.
     return PgBuilder.pool()
-        .with(new NetClientOptions().setConnectTimeout(timeoutMs)
-            .setReadIdleTimeout(2 * timeoutMs).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS))
+        .with(new NetClientOptions().setConnectTimeout(timeoutMs))
         .with(new PoolOptions().setMaxSize(size).setConnectionTimeout(poolWaitMs(timeoutMs))
             .setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
-            .setIdleTimeout(60).setMaxWaitQueueSize(65_536).setName(name).setShared(false))
+            .setIdleTimeout(0).setMaxWaitQueueSize(65_536).setName(name).setShared(false))
         .connectingTo(o)
         .using(vertx)
         .build();

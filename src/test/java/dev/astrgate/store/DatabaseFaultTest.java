@@ -167,6 +167,13 @@ class DatabaseFaultTest {
       for (var e : running.entrySet()) {
         RawHttp.Reply r = e.getValue().join();
         String where = name + " " + e.getKey() + ": " + r;
+        assertTrue(r.millis() <= ANSWER_WITHIN_MS, where);
+        if (e.getKey().startsWith("chat") && r.status() == 200) {
+          // Since main opens the chat stream before its first write (i10), a chat whose storage fails is a stream
+          // that says so and ends, not a 503; the rows check below still holds for it.
+          assertTrue(r.body().contains("storage unavailable") && r.body().contains("\"type\": \"end\""), where);
+          continue;
+        }
         assertEquals(503, r.status(), where);
         assertEquals(UNAVAILABLE, r.json().getString("message"), where);
         assertEquals("error", r.json().getString("status"), where);

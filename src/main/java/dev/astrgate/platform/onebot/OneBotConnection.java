@@ -1,6 +1,6 @@
 package dev.astrgate.platform.onebot;
 
-import dev.astrgate.platform.InboundOwnership;
+import dev.astrgate.platform.route.InboundOwnership;
 import dev.astrgate.platform.SendFailure;
 import dev.astrgate.platform.SerialQueue;
 import io.vertx.core.Future;
@@ -25,7 +25,7 @@ final class OneBotConnection implements InboundOwnership.Link {
   private record Pending(String action, Promise<JsonObject> promise, long timer) {
   }
 
-  private final OneBotVerticle platform;
+  private final OneBotAdapter platform;
   private final Vertx vertx;
   private final io.vertx.core.Context context;
   private final ServerWebSocket ws;
@@ -39,7 +39,7 @@ final class OneBotConnection implements InboundOwnership.Link {
   private long heartbeatInterval;
   private long watchdog = -1;
 
-  OneBotConnection(OneBotVerticle platform, Vertx vertx, ServerWebSocket ws, String id, String selfId) {
+  OneBotConnection(OneBotAdapter platform, Vertx vertx, ServerWebSocket ws, String id, String selfId) {
     this.platform = platform;
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
@@ -171,7 +171,7 @@ final class OneBotConnection implements InboundOwnership.Link {
   }
 
   @Override
-  public Future<JsonObject> deliver(JsonObject send) {
+  public Future<dev.astrgate.platform.SendRequest.Result> deliver(dev.astrgate.platform.SendRequest send) {
     return platform.deliver(this, send);
   }
 

@@ -3,18 +3,21 @@ package dev.astrgate.platform.onebot;
 import dev.astrgate.cluster.ClusterInfo;
 import dev.astrgate.platform.Attachments;
 import dev.astrgate.platform.ChatBridge;
-import dev.astrgate.platform.InboundOwnership;
+import dev.astrgate.platform.InboundMessage;
+import dev.astrgate.platform.PlatformAdapter;
 import dev.astrgate.platform.PlatformConfig;
+import dev.astrgate.platform.PlatformEnv;
 import dev.astrgate.platform.PlatformHub;
-import dev.astrgate.platform.PyText;
-import dev.astrgate.platform.SendFailure;
+import dev.astrgate.py.PyText;
+import dev.astrgate.platform.SendRequest;
 import dev.astrgate.platform.SerialQueue;
 import dev.astrgate.platform.Umo;
 import dev.astrgate.platform.WakeRule;
+import dev.astrgate.platform.route.InboundOwnership;
 import dev.astrgate.store.AttachmentRepository.AttachmentBytes;
 import dev.astrgate.store.StoreClient;
 import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -35,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * Protocol ends dial {@code /platform/<id>/ws} on the node's HTTP port, or any path on {@code ws_reverse_port} when
  * set. Connection ownership across the cluster is {@link InboundOwnership}'s job.
  */
-public final class OneBotVerticle extends VerticleBase {
-  private static final Logger LOG = LoggerFactory.getLogger(OneBotVerticle.class);
+public final class OneBotAdapter implements PlatformAdapter {
+  private static final Logger LOG = LoggerFactory.getLogger(OneBotAdapter.class);
   public static final String TYPE = "aiocqhttp";
   static final long DEFAULT_API_TIMEOUT_MS = 10_000;
 
@@ -48,21 +51,27 @@ public final class OneBotVerticle extends VerticleBase {
   private final WakeRule wake;
   private final PlatformHub hub;
   private final ClusterInfo cluster;
+  private final Vertx vertx;
   private final Set<OneBotConnection> connections = ConcurrentHashMap.newKeySet();
-  private InboundOwnership ownership;
-  private StoreClient store;
-  private ChatBridge chat;
+  private final InboundOwnership ownership;
+  private final StoreClient store;
+  private final ChatBridge chat;
   private HttpServer extraServer;
 
-  public OneBotVerticle(JsonObject entry, WakeRule wake, PlatformHub hub, ClusterInfo cluster) {
+  public OneBotAdapter(PlatformEnv env) {
+    JsonObject entry = env.entry();
     this.entry = entry;
+    this.vertx = env.vertx();
+    this.store = env.store();
+    this.chat = env.chat();
     this.platformId = entry.getString("id");
     this.token = PlatformConfig.string(entry, "ws_reverse_token", "");
     this.apiTimeoutMs = PlatformConfig.number(entry, "api_timeout_seconds", DEFAULT_API_TIMEOUT_MS / 1000) * 1000;
     this.attachmentMaxBytes = PlatformConfig.number(entry, "attachment_max_bytes", Attachments.DEFAULT_MAX_BYTES);
-    this.wake = wake;
-    this.hub = hub;
-    this.cluster = cluster;
+    this.wake = env.wake();
+    this.hub = env.hub();
+    this.cluster = env.cluster();
+    this.ownership = new InboundOwnership(vertx, env.context(), platformId, env.routing());
   }
 
   String id() {
@@ -70,12 +79,9 @@ public final class OneBotVerticle extends VerticleBase {
   }
 
   @Override
-  public Future<?> start() {
-    store = new StoreClient(vertx);
-    chat = new ChatBridge(vertx, ChatBridge.DEFAULT_TIMEOUT_MS);
-    ownership = new InboundOwnership(vertx, context, platformId, cluster);
+  public Future<Void> start() {
     return ownership.start().compose(v -> listenExtra()).onSuccess(v -> {
-      hub.register(platformId, ownership::state, this::handshake);
+      hub.endpoint(platformId, this::handshake);
       LOG.info("platform started id={} type={} path=/platform/{}/ws auth={}", platformId, TYPE, platformId,
           token.isEmpty() ? "none" : "token");
     });
@@ -182,35 +188,20 @@ public final class OneBotVerticle extends VerticleBase {
     String messageType = group ? Umo.GROUP : Umo.FRIEND;
     String umo = Umo.of(platformId, messageType, sessionId);
     String messageId = PyText.str(event.getValue("message_id"));
-    JsonObject inbound = new JsonObject()
-        .put("platform_id", platformId)
-        .put("platform_type", TYPE)
-        .put("umo", umo)
-        .put("message_type", messageType)
-        .put("session_id", sessionId)
-        .put("event_id", platformId + ":" + messageId)
-        .put("message_id", messageId)
-        .put("self_id", conn.selfId())
-        .put("sender", new JsonObject().put("user_id", userId)
-            .put("nickname", PyText.str(sender.getValue("card") instanceof String c && !c.isEmpty() ? c
-                : sender.getValue("nickname", ""))))
-        .put("group_id", group ? sessionId : null)
-        .put("text", verdict.text())
-        .put("raw_text", read.text())
-        .put("parts", read.parts())
-        .put("mentioned", read.mentioned())
-        .put("timestamp", event.getValue("time"));
+    InboundMessage inbound = InboundMessage.of(platformId, TYPE, messageType, sessionId, messageId, conn.selfId(),
+        userId, PyText.str(sender.getValue("card") instanceof String c && !c.isEmpty() ? c
+            : sender.getValue("nickname", "")), verdict.text(), read.text(), read.parts(), read.mentioned(),
+        event.getValue("time"));
     sessions.submit(umo, () -> chat.ask(inbound).compose(parts -> parts.isEmpty() ? Future.succeededFuture()
-        : deliver(conn, new JsonObject().put("umo", umo).put("message_type", messageType).put("session_id", sessionId)
-            .put("parts", parts)).mapEmpty()))
+        : deliver(conn, inbound.reply(parts)).mapEmpty()))
         .onFailure(err -> LOG.warn("onebot reply failed id={} umo={} reason={}", platformId, umo, err.getMessage()));
   }
 
   /** A send on this connection: attachments inline as base64, then send_private_msg or send_group_msg. */
-  Future<JsonObject> deliver(OneBotConnection conn, JsonObject send) {
-    JsonArray parts = send.getJsonArray("parts", new JsonArray());
-    String sessionId = send.getString("session_id", "");
-    boolean group = Umo.GROUP.equals(send.getString("message_type"));
+  Future<SendRequest.Result> deliver(OneBotConnection conn, SendRequest send) {
+    JsonArray parts = send.parts();
+    String sessionId = send.sessionId();
+    boolean group = send.group();
     // For groups upstream takes the part after the last '_' (unique-session ids are <user>_<group>).
     String target = group ? sessionId.substring(sessionId.lastIndexOf('_') + 1) : sessionId;
     return Attachments.load(store, parts, attachmentMaxBytes).compose(files -> {
@@ -222,7 +213,7 @@ public final class OneBotVerticle extends VerticleBase {
           : new JsonObject().put("user_id", OneBotCodec.id(target));
       params.put("message", message);
       return conn.call(group ? "send_group_msg" : "send_private_msg", params, apiTimeoutMs);
-    }).map(data -> new JsonObject().put("ok", true).put("message_id", data.getValue("message_id")));
+    }).map(data -> new SendRequest.Result(data.getValue("message_id")));
   }
 
   private static JsonObject inline(JsonObject part, Map<String, AttachmentBytes> files) {
@@ -235,13 +226,22 @@ public final class OneBotVerticle extends VerticleBase {
     return part;
   }
 
+  /** A send from another part of the node: on the connection that owns the platform. */
   @Override
-  public Future<?> stop() {
-    hub.unregister(platformId);
-    Future<Void> owner = ownership == null ? Future.succeededFuture() : ownership.stop();
-    return owner.transform(ignored -> {
+  public Future<SendRequest.Result> deliver(SendRequest send) {
+    return ownership.deliver(send);
+  }
+
+  @Override
+  public String state() {
+    return ownership.state();
+  }
+
+  @Override
+  public Future<Void> stop() {
+    return ownership.stop().transform(ignored -> {
       connections.forEach(OneBotConnection::close);
-      return extraServer == null ? Future.succeededFuture() : extraServer.close();
+      return extraServer == null ? Future.<Void>succeededFuture() : extraServer.close();
     });
   }
 }

@@ -1,4 +1,4 @@
-package dev.astrgate.http;
+package dev.astrgate.platform.webchat;
 
 import dev.astrgate.cluster.Addresses;
 import dev.astrgate.cluster.ClusterInfo;
@@ -44,7 +44,7 @@ public final class LiveStreams {
   public Future<Void> start() {
     return vertx.sharedData().<String, String>getAsyncMap(Addresses.WEBCHAT_STREAMS_MAP).compose(m -> {
       directory = m;
-      consumer = vertx.eventBus().consumer(Addresses.webchatNode(cluster.nodeId()), this::onPush);
+      consumer = Addresses.webchatNode(cluster.nodeId()).consumer(vertx.eventBus(), this::onPush);
       return consumer.completion();
     });
   }
@@ -53,7 +53,7 @@ public final class LiveStreams {
    * Makes this session's pushes go to {@code push}, run on the caller's context, until the returned handle runs.
    * A newer stream of the same session takes over; closing the older one then changes nothing.
    */
-  Runnable open(String sessionId, Function<JsonObject, Future<Boolean>> push) {
+  public Runnable open(String sessionId, Function<JsonObject, Future<Boolean>> push) {
     Live live = new Live(vertx.getOrCreateContext(), push);
     bySession.put(sessionId, live);
     String node = cluster.nodeId();
