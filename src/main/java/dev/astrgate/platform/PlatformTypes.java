@@ -2,6 +2,7 @@ package dev.astrgate.platform;
 
 import dev.astrgate.platform.onebot.OneBotAdapter;
 import dev.astrgate.platform.telegram.TelegramAdapter;
+import dev.astrgate.platform.worker.WorkerAdapter;
 import java.util.Map;
 
 /** Config {@code type} to adapter factory: a new platform is a folder under {@code platform/} and one line here. */
@@ -11,6 +12,7 @@ public final class PlatformTypes {
 
   private static final Map<String, PlatformAdapter.Factory> FACTORIES = Map.of(
       OneBotAdapter.TYPE, OneBotAdapter::new,
+      WorkerAdapter.TYPE, WorkerAdapter::new,
       TelegramAdapter.TYPE, TelegramAdapter::new);
 
   /** The factory for a config type, or null when the type is not supported. */

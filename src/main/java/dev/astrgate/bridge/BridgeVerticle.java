@@ -1,0 +1,53 @@
+package dev.astrgate.bridge;
+
+import dev.astrgate.auth.KeyCache;
+import dev.astrgate.platform.worker.WorkerAdapter;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TCP event-bus bridge adapter workers attach to: the bridge's wire format (4-byte length + JSON frames), the
+ * worker protocol's addresses only, an API key with the {@code platform} scope on every claim. Each connection is a
+ * {@link BridgeConnection}; a claim goes to this node's {@link WorkerAdapter} of the platform.
+ */
+public final class BridgeVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(BridgeVerticle.class);
+
+  private final BridgeOptions options;
+  private final KeyCache keys;
+  private NetServer server;
+
+  public BridgeVerticle(BridgeOptions options, KeyCache keys) {
+    this.options = options;
+    this.keys = keys;
+  }
+
+  @Override
+  public Future<?> start() {
+    NetServerOptions net = new NetServerOptions().setTcpNoDelay(true).setHost(options.host()).setPort(options.port());
+    if (options.tls()) {
+      net.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(options.tlsCert())
+          .setKeyPath(options.tlsKey()));
+    }
+    server = vertx.createNetServer(net);
+    server.connectHandler(socket -> new BridgeConnection(vertx, socket, options, keys,
+        id -> WorkerAdapter.local(vertx, id)));
+    return server.listen().onSuccess(s -> LOG.info("bridge listening host={} port={} tls={}", options.host(),
+        s.actualPort(), options.tls()));
+  }
+
+  /** The bound port (the configured one, or the one picked for port 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+}
