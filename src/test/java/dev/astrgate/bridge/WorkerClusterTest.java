@@ -8,6 +8,7 @@ import dev.astrgate.fakes.FakeOpenAi;
 import dev.astrgate.fakes.FakeReply;
 import dev.astrgate.store.KeyRepository;
 import dev.astrgate.store.StoreVerticle;
+import dev.astrgate.support.BridgeClient;
 import dev.astrgate.support.Http;
 import dev.astrgate.support.NodeProcesses;
 import dev.astrgate.support.NodeProcesses.NodeProcess;
@@ -21,10 +22,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -219,7 +216,7 @@ class WorkerClusterTest {
     assertEquals(404, undeclared.getInteger("code"));
     assertEquals("platform discord is not declared as a worker platform", undeclared.getString("message"));
 
-    try (RawClient raw = new RawClient(bridgeA)) {
+    try (BridgeClient raw = new BridgeClient(bridgeA)) {
       // No key: err and closed.
       raw.send(new JsonObject().put("type", "send").put("address", "astrgate.worker.claim").put("replyAddress", "r0")
           .put("body", new JsonObject().put("platform_id", NODE_PLATFORM)));
@@ -229,7 +226,7 @@ class WorkerClusterTest {
       assertEquals("Missing API key", err.getString("message"));
       assertTrue(raw.closedByPeer());
     }
-    try (RawClient raw = new RawClient(bridgeA)) {
+    try (BridgeClient raw = new BridgeClient(bridgeA)) {
       // Authenticated (the claim itself is refused: the platform is held), then everything a worker must not do.
       raw.send(claim(PY_PLATFORM, "r1"));
       JsonObject held = raw.read();
@@ -342,52 +339,6 @@ class WorkerClusterTest {
   }
 
   private static JsonObject claim(String platformId, String reply) {
-    return new JsonObject().put("type", "send").put("address", "astrgate.worker.claim").put("replyAddress", reply)
-        .put("headers", new JsonObject().put("authorization", "Bearer " + platformKey))
-        .put("body", new JsonObject().put("platform_id", platformId).put("worker", "raw"));
-  }
-
-  /** A bare TCP client speaking the bridge's frames, for frames no reference client would send. */
-  static final class RawClient implements AutoCloseable {
-    private final Socket socket;
-    private final DataOutputStream out;
-    private final DataInputStream in;
-
-    RawClient(int port) throws IOException {
-      socket = new Socket("127.0.0.1", port);
-      socket.setSoTimeout(15_000);
-      out = new DataOutputStream(socket.getOutputStream());
-      in = new DataInputStream(socket.getInputStream());
-    }
-
-    void send(JsonObject frame) throws IOException {
-      sendRaw(frame.encode().getBytes(StandardCharsets.UTF_8));
-    }
-
-    void sendRaw(byte[] payload) throws IOException {
-      out.writeInt(payload.length);
-      out.write(payload);
-      out.flush();
-    }
-
-    JsonObject read() throws IOException {
-      int len = in.readInt();
-      byte[] data = new byte[len];
-      in.readFully(data);
-      return new JsonObject(new String(data, StandardCharsets.UTF_8));
-    }
-
-    boolean closedByPeer() throws IOException {
-      try {
-        return in.read() == -1;
-      } catch (java.net.SocketException e) {
-        return true;
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      socket.close();
-    }
+    return BridgeClient.claim(platformKey, platformId, reply);
   }
 }
