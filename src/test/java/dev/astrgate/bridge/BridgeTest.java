@@ -52,7 +52,8 @@ class BridgeTest {
         .add(new JsonObject().put("id", "w1").put("type", "worker").put("enable", true))
         .add(new JsonObject().put("id", "w2").put("type", "worker").put("enable", true)
             .put("attachment_inline_max_bytes", 1000))
-        .add(new JsonObject().put("id", "w3").put("type", "worker").put("enable", true)));
+        .add(new JsonObject().put("id", "w3").put("type", "worker").put("enable", true))
+        .add(new JsonObject().put("id", "w4").put("type", "worker").put("enable", true)));
     node = TestNode.start(Map.of("ASTRGATE_BRIDGE_PORT", Integer.toString(bridgePort),
         "ASTRGATE_BRIDGE_TLS_CERT", cert.certificatePath(), "ASTRGATE_BRIDGE_TLS_KEY", cert.privateKeyPath(),
         "ASTRGATE_BRIDGE_PING_TIMEOUT_MS", "1500", "ASTRGATE_BRIDGE_MAX_FRAMES_PER_SECOND", "40"), conf);
@@ -115,6 +116,26 @@ class BridgeTest {
       JsonObject ok = next.read().getJsonObject("body");
       assertTrue(ok.getLong("epoch") > firstEpoch, ok.encode());
     }
+  }
+
+  @Test
+  void keysCreateWithThePlatformScopeMakesAWorkerKeyThatOpensNoHttpRoute() throws Exception {
+    java.io.StringWriter out = new java.io.StringWriter();
+    int code = new picocli.CommandLine(new dev.astrgate.Main()).setOut(new java.io.PrintWriter(out, true))
+        .execute("keys", "create", "--name", "worker", "--scopes", "platform,bogus", "--database-url",
+            dev.astrgate.support.TestDatabase.url(), "--data-dir", node.dir().resolve("cli").toString());
+    assertEquals(0, code, out.toString());
+    assertTrue(out.toString().contains("scopes:   platform\n"), out.toString());
+    String key = out.toString().strip().lines().reduce((x, y) -> y).orElseThrow();
+    try (BridgeClient w = client()) {
+      w.send(BridgeClient.claim(key, "w4", "k"));
+      JsonObject answer = w.read();
+      assertEquals("w4", answer.getJsonObject("body").getString("platform_id"), answer.encode());
+    }
+    HttpResponse<Buffer> r = TestNode.await(io.vertx.ext.web.client.WebClient.create(vertx)
+        .get(node.port(), "127.0.0.1", "/api/v1/im/bots").putHeader("X-API-Key", key).send());
+    assertEquals(403, r.statusCode());
+    assertEquals("Insufficient API key scope", r.bodyAsJsonObject().getString("message"));
   }
 
   @Test
