@@ -152,8 +152,8 @@ export class Worker extends EventEmitter {
       clearInterval(this.pingTimer);
       for (const [, p] of this.pending) p.reject(new BridgeError('connection lost', 503));
       this.pending.clear();
-      if (up) this.emit('disconnected', node);
       if (this.closed) return;
+      if (up) this.emit('disconnected', node);
       this.index++;
       const next = wasClaimed ? 0 : attempt + 1;
       const wait = next === 0 ? 0 : Math.min(this.maxBackoffMs, this.backoffMs * 2 ** Math.min(next - 1, 10));

@@ -159,7 +159,8 @@ class Worker:
                 self._writer = writer
                 self.node = (host, port)
                 claimed = await self._session(reader, writer)
-                self._emit("disconnected", (host, port))
+                if not self._closed:
+                    self._emit("disconnected", (host, port))
             if self._closed or self._fatal is not None:
                 return
             index += 1
