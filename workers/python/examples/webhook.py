@@ -17,6 +17,7 @@ import os
 import sys
 import urllib.error
 import urllib.request
+import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from astrgate_worker import BridgeError, Worker, text_of  # noqa: E402
@@ -79,8 +80,7 @@ def handler_for(worker: Worker):
                    "message_type": msg.get("message_type", "FriendMessage"),
                    "sender": {"user_id": user, "nickname": msg.get("nickname", user)},
                    "mentioned": bool(msg.get("mentioned", False))}
-        if msg.get("message_id") is not None:
-            inbound["message_id"] = str(msg["message_id"])
+        inbound["message_id"] = str(msg.get("message_id") or uuid.uuid4().hex)
         try:
             ack = await worker.send_inbound(inbound)
             await respond(writer, 202, ack)

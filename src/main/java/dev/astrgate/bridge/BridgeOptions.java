@@ -18,7 +18,7 @@ public record BridgeOptions(Integer port, String host, String tlsCert, String tl
       {"ASTRGATE_BRIDGE_TLS_KEY", "(unset)", "PEM private key"},
       {"ASTRGATE_BRIDGE_PING_TIMEOUT_MS", "15000", "silence after which a worker is dropped (it pings every third)"},
       {"ASTRGATE_BRIDGE_MAX_FRAME_BYTES", "4194304", "largest frame a worker may send"},
-      {"ASTRGATE_BRIDGE_MAX_FRAMES_PER_SECOND", "500", "frames per second per connection; more are read later"},
+      {"ASTRGATE_BRIDGE_MAX_FRAMES_PER_SECOND", "5000", "frames per second per connection; more are read later"},
   };
 
   public BridgeOptions {
@@ -43,7 +43,7 @@ public record BridgeOptions(Integer port, String host, String tlsCert, String tl
         blankToNull(env.get("ASTRGATE_BRIDGE_TLS_CERT")), blankToNull(env.get("ASTRGATE_BRIDGE_TLS_KEY")),
         number(env, "ASTRGATE_BRIDGE_PING_TIMEOUT_MS", 15_000),
         (int) number(env, "ASTRGATE_BRIDGE_MAX_FRAME_BYTES", 4 * 1024 * 1024),
-        (int) number(env, "ASTRGATE_BRIDGE_MAX_FRAMES_PER_SECOND", 500));
+        (int) number(env, "ASTRGATE_BRIDGE_MAX_FRAMES_PER_SECOND", 5000));
   }
 
   public boolean enabled() {
