@@ -51,6 +51,7 @@ final class BridgeConnection implements WorkerLink {
   /** Decoded frames ({@link Buffer}) and oversized-frame notes ({@link Oversized}), in arrival order. */
   private final ArrayDeque<Object> queue = new ArrayDeque<>();
   private final Map<String, Promise<JsonObject>> pending = new HashMap<>();
+  private final java.util.List<Runnable> endHooks = new java.util.ArrayList<>();
   private final long pingTimer;
   private long lastFrameNanos = System.nanoTime();
   private long windowStart = System.nanoTime();
@@ -63,6 +64,8 @@ final class BridgeConnection implements WorkerLink {
   private boolean closed;
   private String name = "";
   private WorkerAdapter claimed;
+  /** The hash of the key the last good claim carried (never the key), to re-check it when keys change. */
+  private String keyHash;
   /** The adapter a claim went to last (told when this connection closes, even if the claim is still running). */
   private WorkerAdapter asked;
   private int replySeq;
@@ -271,13 +274,14 @@ final class BridgeConnection implements WorkerLink {
       holding = false;
       reading();
       if (!closed) {
-        authenticated(ar, body, reply);
+        authenticated(ar, body, reply, hash);
         drain();
       }
     });
   }
 
-  private void authenticated(io.vertx.core.AsyncResult<Optional<ApiKey>> ar, JsonObject body, String reply) {
+  private void authenticated(io.vertx.core.AsyncResult<Optional<ApiKey>> ar, JsonObject body, String reply,
+                             String hash) {
     if (ar.failed()) {
       fail(WorkerProtocol.CLAIM, reply, WorkerProtocol.UNAVAILABLE, "key store unavailable, retry");
       return;
@@ -292,7 +296,10 @@ final class BridgeConnection implements WorkerLink {
       return;
     }
     authenticated = true;
-    name = body.getValue("worker") instanceof String s ? s.substring(0, Math.min(64, s.length())) : "";
+    keyHash = hash;
+    // A name for logs only: short, and nothing that could break a log line.
+    name = body.getValue("worker") instanceof String s
+        ? s.substring(0, Math.min(64, s.length())).replaceAll("[^\\w.@-]", "_") : "";
     String platformId = body.getValue("platform_id") instanceof String s ? s : null;
     WorkerAdapter w = platformId == null ? null : workers.apply(platformId);
     if (w == null) {
@@ -426,7 +433,30 @@ final class BridgeConnection implements WorkerLink {
     if (asked != null) {
       asked.closed(this);
     }
+    endHooks.forEach(Runnable::run);
     LOG.info("bridge connection closed {}", describe());
+  }
+
+  /** Keys changed somewhere (a revocation, say): a connection whose key no longer passes is closed. */
+  void recheckKey() {
+    String hash = keyHash;
+    if (closed || hash == null) {
+      return;
+    }
+    keys.load(hash).onComplete(ar -> {
+      if (ar.succeeded() && !closed && hash.equals(keyHash)) {
+        ApiKey k = ar.result().orElse(null);
+        if (k == null || !k.usableAt(OffsetDateTime.now(ZoneOffset.UTC)) || !Scopes.allowsPlatform(k.scopes())) {
+          LOG.info("bridge key no longer valid {}", describe());
+          closeWith("key_revoked", "the API key was revoked or changed");
+        }
+      }
+    });
+  }
+
+  /** Called once when the connection ends, on its context. */
+  void onEnd(Runnable r) {
+    endHooks.add(r);
   }
 
   // ---- WorkerLink ---------------------------------------------------------------------------------------------

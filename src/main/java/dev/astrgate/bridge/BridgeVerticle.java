@@ -1,6 +1,7 @@
 package dev.astrgate.bridge;
 
 import dev.astrgate.auth.KeyCache;
+import dev.astrgate.cluster.Addresses;
 import dev.astrgate.platform.worker.WorkerAdapter;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -20,7 +21,9 @@ public final class BridgeVerticle extends VerticleBase {
 
   private final BridgeOptions options;
   private final KeyCache keys;
+  private final java.util.Set<BridgeConnection> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private NetServer server;
+  private io.vertx.core.eventbus.MessageConsumer<Object> keysChanged;
 
   public BridgeVerticle(BridgeOptions options, KeyCache keys) {
     this.options = options;
@@ -35,8 +38,14 @@ public final class BridgeVerticle extends VerticleBase {
           .setKeyPath(options.tlsKey()));
     }
     server = vertx.createNetServer(net);
-    server.connectHandler(socket -> new BridgeConnection(vertx, socket, options, keys,
-        id -> WorkerAdapter.local(vertx, id)));
+    server.connectHandler(socket -> {
+      BridgeConnection c = new BridgeConnection(vertx, socket, options, keys, id -> WorkerAdapter.local(vertx, id));
+      connections.add(c);
+      c.onEnd(() -> connections.remove(c));
+    });
+    // A revoked key stops its workers too, within the NOTIFY's second.
+    keysChanged = Addresses.KEYS_CHANGED.consumer(vertx.eventBus(), msg -> connections.forEach(c ->
+        c.context().runOnContext(v -> c.recheckKey())));
     return server.listen().onSuccess(s -> LOG.info("bridge listening host={} port={} tls={}", options.host(),
         s.actualPort(), options.tls()));
   }
@@ -48,6 +57,9 @@ public final class BridgeVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (keysChanged != null) {
+      keysChanged.unregister();
+    }
     return server == null ? Future.succeededFuture() : server.close();
   }
 }

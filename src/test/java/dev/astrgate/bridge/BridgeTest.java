@@ -53,7 +53,8 @@ class BridgeTest {
         .add(new JsonObject().put("id", "w2").put("type", "worker").put("enable", true)
             .put("attachment_inline_max_bytes", 1000))
         .add(new JsonObject().put("id", "w3").put("type", "worker").put("enable", true))
-        .add(new JsonObject().put("id", "w4").put("type", "worker").put("enable", true)));
+        .add(new JsonObject().put("id", "w4").put("type", "worker").put("enable", true))
+        .add(new JsonObject().put("id", "w5").put("type", "worker").put("enable", true)));
     node = TestNode.start(Map.of("ASTRGATE_BRIDGE_PORT", Integer.toString(bridgePort),
         "ASTRGATE_BRIDGE_TLS_CERT", cert.certificatePath(), "ASTRGATE_BRIDGE_TLS_KEY", cert.privateKeyPath(),
         "ASTRGATE_BRIDGE_PING_TIMEOUT_MS", "1500", "ASTRGATE_BRIDGE_MAX_FRAMES_PER_SECOND", "40"), conf);
@@ -136,6 +137,25 @@ class BridgeTest {
         .get(node.port(), "127.0.0.1", "/api/v1/im/bots").putHeader("X-API-Key", key).send());
     assertEquals(403, r.statusCode());
     assertEquals("Insufficient API key scope", r.bodyAsJsonObject().getString("message"));
+  }
+
+  @Test
+  void revokingTheKeyDropsItsWorkerAndFreesThePlatform() throws Exception {
+    String key = node.createKey("platform");
+    try (BridgeClient w = client()) {
+      w.send(BridgeClient.claim(key, "w5", "c"));
+      assertTrue(w.read().getJsonObject("body").getBoolean("ok"));
+      w.send(new JsonObject().put("type", "ping"));
+      assertEquals("pong", w.read().getString("type"));
+      assertEquals(dev.astrgate.store.KeyRepository.Revocation.REVOKED,
+          TestNode.await(new dev.astrgate.store.KeyRepository(node.pool()).revoke(node.keyIdOf(key))));
+      JsonObject gone = w.read();
+      assertEquals("key_revoked", gone.getString("message"), gone.encode());
+      assertTrue(w.closedByPeer());
+    }
+    HttpResponse<Buffer> r = http.imMessage(node.port(), new JsonObject().put("umo", "w5:FriendMessage:u")
+        .put("message", "anyone?"));
+    assertEquals(404, r.statusCode(), r.bodyAsString());
   }
 
   @Test
