@@ -85,9 +85,10 @@ public class WorkerBench {
       bodies.put("python worker", body("wpy:FriendMessage:12345"));
       System.out.println("warming up (JIT) ...");
       for (int w = 0; w < ImMessageBench.warmup; w += 2) {
-        for (Buffer b : bodies.values()) {
-          ImMessageBench.closedLoop(http, portA, key, b, 16, 1);
-          ImMessageBench.closedLoop(http, portB, key, b, 16, 1);
+        for (Map.Entry<String, Buffer> e : bodies.entrySet()) {
+          System.out.printf("  %s: A %.0f/s, B %.0f/s%n", e.getKey(),
+              ImMessageBench.closedLoop(http, portA, key, e.getValue(), 16, 1).perSecond(),
+              ImMessageBench.closedLoop(http, portB, key, e.getValue(), 16, 1).perSecond());
         }
       }
       List<ImMessageBench.Result> results = new ArrayList<>();
