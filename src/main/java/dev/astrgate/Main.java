@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 /** The {@code astrgate} command line: {@code serve} (the default) and {@code keys}. */
 @Command(name = "astrgate", mixinStandardHelpOptions = true, version = "astrgate 0.1.0",
     description = "AstrBot-compatible Open API gateway. With no subcommand, runs a node (same as 'serve').",
-    subcommands = {KeysCommand.class, Main.Serve.class},
+    subcommands = {KeysCommand.class, InitCommand.class, ImportCommand.class, Main.Serve.class},
     footer = {"", "Settings come from the environment; each flag overrides its variable:",
         "  ASTRGATE_PORT (7860), ASTRGATE_HOST, ASTRGATE_DATA_DIR (./data), ASTRGATE_CONF_DIR (./conf),",
         "  ASTRGATE_DATABASE_URL (unset: embedded PostgreSQL), ASTRGATE_CLUSTER, ASTRGATE_CLUSTER_CONFIG,",
@@ -27,7 +27,7 @@ public final class Main implements Runnable {
   SettingsMixin settings;
 
   public static void main(String[] args) {
-    boolean tool = args.length > 0 && args[0].equals("keys");
+    boolean tool = args.length > 0 && (args[0].equals("keys") || args[0].equals("init") || args[0].equals("import"));
     if (tool && System.getProperty("astrgate.log.level") == null) {
       System.setProperty("astrgate.log.level", "WARN");
     }

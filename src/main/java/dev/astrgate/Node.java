@@ -14,6 +14,7 @@ import dev.astrgate.metrics.GatewayMetrics;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import dev.astrgate.config.ApiOptions;
+import dev.astrgate.config.ConfKeys;
 import dev.astrgate.config.ConfLoader;
 import dev.astrgate.config.ConfSet;
 import dev.astrgate.config.NodeOptions;
@@ -84,7 +85,7 @@ public final class Node {
    */
   public static Future<Node> start(NodeOptions options, Map<String, String> env, Consumer<String> generatedKey) {
     long t0 = System.nanoTime();
-    ConfSet confs = new ConfLoader(env).load(options.confDir());
+    ConfSet confs = loadConfs(options, env);
     ApiOptions apiOptions = ApiOptions.from(confs.defaults().json(), env);
     BridgeOptions bridgeOptions = BridgeOptions.fromEnv(env);
     RequestIds.init();
@@ -117,6 +118,25 @@ public final class Node {
         options.cluster(), (System.nanoTime() - t0) / 1_000_000));
   }
 
+  /** The conf directory, or the jar's built-in default when there is none; says which, and what it ignores. */
+  static ConfSet loadConfs(NodeOptions options, Map<String, String> env) {
+    boolean named = env.get("ASTRGATE_CONF_DIR") != null && !env.get("ASTRGATE_CONF_DIR").isBlank();
+    ConfSet confs = new ConfLoader(env).load(options.confDir(), named);
+    if (ConfLoader.BUILT_IN_PATH.equals(confs.defaults().path())) {
+      LOG.info("config: no conf directory at {}, running on the default config built into the jar "
+          + "(`java -jar astrgate.jar init` writes one to edit)", options.confDir().toAbsolutePath().normalize());
+    } else {
+      LOG.info("config: {} ({} extra)", confs.defaults().path(), confs.extras().size());
+    }
+    for (var conf : confs.all()) {
+      List<String> ignored = ConfKeys.ignored(conf.json());
+      if (!ignored.isEmpty()) {
+        LOG.info("config {}: ignored: {}", conf.id(), String.join(", ", ignored));
+      }
+    }
+    return confs;
+  }
+
   private Future<Void> deploy(ApiOptions apiOptions, BridgeOptions bridgeOptions, ConfSet confs,
                               Consumer<String> generatedKey) {
     KeyCache keyCache = new KeyCache(new StoreClient(vertx));
@@ -132,7 +152,7 @@ public final class Node {
         new Part("key revocation listener", revocations::start, revocations::stop),
         new Part("platform routing", routing::start, routing::stop),
         new Part("webchat live streams", streams::start, streams::stop),
-        new Part("webchat", () -> {
+        new Part(Webchat.ID + " sends", () -> {
           webchat.start();
           return Future.succeededFuture();
         }, Future::succeededFuture));
@@ -144,7 +164,7 @@ public final class Node {
           return bootstrapKeys(generatedKey);
         })
         .compose(v -> startParts(parts, 0))
-        .compose(v -> !options.runs("chat") ? Future.succeededFuture() : vertx.deployVerticle(() -> new ChatVerticle(confs),
+        .compose(v -> !options.runs("chat") ? Future.succeededFuture() : vertx.deployVerticle(() -> new ChatVerticle(confs, cluster),
             new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))).mapEmpty())
         .compose(v -> options.runs("platforms") ? deployPlatforms(confs.defaults().json()) : Future.succeededFuture())
         .compose(v -> !options.runs("platforms") || !bridgeOptions.enabled() ? Future.succeededFuture()

@@ -2,8 +2,14 @@ package dev.astrgate.auth;
 
 import dev.astrgate.store.StoreClient;
 import dev.astrgate.store.StoreUnavailableException;
+import dev.astrgate.store.KeyRepository;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayDeque;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -20,8 +26,21 @@ public final class KeyCache {
   private record Entry(ApiKey key, long fetchedAt) {
   }
 
+  /** Imported AstrBot keys: at most this many PBKDF2 checks run at once per node, this many more wait, beyond: refused. */
+  private static final int LEGACY_IN_FLIGHT = 2;
+  private static final int LEGACY_QUEUE = 256;
+  private static final long LEGACY_PREFIX_TTL_NANOS = 30_000_000_000L;
+  private static final long LEGACY_MISS_TTL_NANOS = 600_000_000_000L;
+
   private final StoreClient store;
   private final ConcurrentHashMap<String, Entry> byHash = new ConcurrentHashMap<>();
+  /** Prefixes of imported keys not yet upgraded, and when they were read; null until first needed. */
+  private volatile Set<String> legacyPrefixes;
+  private volatile long legacyPrefixesAt;
+  /** SHA-256 of raw keys that matched a legacy prefix but not its hash: not checked again for a while. */
+  private final ConcurrentHashMap<String, Long> legacyMisses = new ConcurrentHashMap<>();
+  private int legacyInFlight;
+  private final ArrayDeque<Runnable> legacyWaiting = new ArrayDeque<>();
   private final ConcurrentHashMap<String, Long> lastTouch = new ConcurrentHashMap<>();
 
   public KeyCache(StoreClient store) {
@@ -32,6 +51,100 @@ public final class KeyCache {
   public ApiKey peek(String keyHash) {
     Entry e = byHash.get(keyHash);
     return e != null && System.nanoTime() - e.fetchedAt() < TTL_NANOS ? e.key() : null;
+  }
+
+  /**
+   * {@link #load(String)}, then, for a key not found, the import path: when its first 12 characters are the prefix
+   * of an imported AstrBot key, one PBKDF2 check against that key's upstream hash, and on a match the row is
+   * upgraded to astrgate's hash. A key whose prefix matches no imported key costs no PBKDF2 and no extra query.
+   */
+  public Future<Optional<ApiKey>> load(String rawKey, String keyHash) {
+    return load(keyHash).compose(found -> found.isPresent() ? Future.succeededFuture(found) : legacy(rawKey, keyHash));
+  }
+
+  private Future<Optional<ApiKey>> legacy(String rawKey, String keyHash) {
+    String prefix = KeyMaterial.prefix(rawKey);
+    return legacyPrefixes().compose(prefixes -> {
+      Long missedAt = legacyMisses.get(keyHash);
+      if (!prefixes.contains(prefix) || (missedAt != null && System.nanoTime() - missedAt < LEGACY_MISS_TTL_NANOS)) {
+        return Future.succeededFuture(Optional.<ApiKey>empty());
+      }
+      return legacySlot().compose(admitted -> !admitted ? Future.succeededFuture(Optional.<ApiKey>empty())
+          : checkLegacy(rawKey, keyHash, prefix));
+    });
+  }
+
+  private Future<Optional<ApiKey>> checkLegacy(String rawKey, String keyHash, String prefix) {
+    return store.findLegacyKeys(prefix).compose(candidates -> candidates.isEmpty()
+              ? Future.succeededFuture(Optional.<KeyRepository.LegacyKey>empty())
+              : pbkdf2(rawKey).map(hex -> candidates.stream().filter(c -> LegacyKeys.sameHash(hex, c.pbkdf2Hex())).findFirst()))
+          .eventually(() -> {
+            releaseSlot();
+            return Future.succeededFuture();
+          })
+          .compose(match -> {
+            if (match.isEmpty()) {
+              if (legacyMisses.size() >= MAX_ENTRIES) {
+                legacyMisses.clear();
+              }
+              legacyMisses.put(keyHash, System.nanoTime());
+              return Future.succeededFuture(Optional.<ApiKey>empty());
+            }
+            return store.upgradeLegacyKey(match.get().keyId(), match.get().pbkdf2Hex(), keyHash)
+                .compose(v -> {
+                  legacyPrefixes = null;
+                  return load(keyHash);
+                });
+          });
+  }
+
+  /** A PBKDF2 slot: now, or when one frees up (resumed on the caller's context); false when too many wait. */
+  private Future<Boolean> legacySlot() {
+    Context ctx = Vertx.currentContext();
+    synchronized (legacyWaiting) {
+      if (legacyInFlight < LEGACY_IN_FLIGHT) {
+        legacyInFlight++;
+        return Future.succeededFuture(true);
+      }
+      if (legacyWaiting.size() >= LEGACY_QUEUE || ctx == null) {
+        return Future.succeededFuture(false);
+      }
+      Promise<Boolean> slot = Promise.promise();
+      legacyWaiting.add(() -> ctx.runOnContext(v -> slot.complete(true)));
+      return slot.future();
+    }
+  }
+
+  /** Hands the slot to the next waiter, if any. */
+  private void releaseSlot() {
+    Runnable next;
+    synchronized (legacyWaiting) {
+      next = legacyWaiting.poll();
+      if (next == null) {
+        legacyInFlight--;
+      }
+    }
+    if (next != null) {
+      next.run();
+    }
+  }
+
+  private Future<String> pbkdf2(String rawKey) {
+    Context ctx = Vertx.currentContext();
+    return ctx == null ? Future.succeededFuture(LegacyKeys.pbkdf2Hex(rawKey))
+        : ctx.owner().executeBlocking(() -> LegacyKeys.pbkdf2Hex(rawKey), false);
+  }
+
+  private Future<Set<String>> legacyPrefixes() {
+    Set<String> known = legacyPrefixes;
+    if (known != null && System.nanoTime() - legacyPrefixesAt < LEGACY_PREFIX_TTL_NANOS) {
+      return Future.succeededFuture(known);
+    }
+    return store.legacyKeyPrefixes().map(read -> {
+      legacyPrefixes = Set.copyOf(read);
+      legacyPrefixesAt = System.nanoTime();
+      return legacyPrefixes;
+    });
   }
 
   public Future<Optional<ApiKey>> load(String keyHash) {
@@ -55,6 +168,7 @@ public final class KeyCache {
   /** Drops everything; called when any key changed anywhere. */
   public void invalidateAll() {
     byHash.clear();
+    legacyPrefixes = null;
   }
 
   /** True at most once a minute per key: the caller then records {@code last_used_at}. */

@@ -1,18 +1,16 @@
 package dev.astrgate.chat;
 
 import dev.astrgate.platform.webchat.Webchat;
+import dev.astrgate.py.PyText;
+import dev.astrgate.message.MessageParts;
 import dev.astrgate.config.ConfFile;
 import dev.astrgate.config.ConfSet;
-import dev.astrgate.store.AttachmentRepository.Attachment;
 import dev.astrgate.store.ChatOps;
 import dev.astrgate.store.StoreClient;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -20,7 +18,6 @@ import java.util.UUID;
  * them before anything is written (Part A.2). Reads only.
  */
 public final class ChatIntake {
-  private static final List<String> MEDIA = List.of("image", "record", "file", "video");
 
   private final StoreClient store;
   private final ConfSet confs;
@@ -36,7 +33,7 @@ public final class ChatIntake {
     if (raw == null) {
       throw new TurnRejected(400, "Missing key: username");
     }
-    String u = pyStr(raw).strip();
+    String u = PyText.str(raw).strip();
     if (u.isEmpty()) {
       throw new TurnRejected(400, "username is empty");
     }
@@ -57,7 +54,7 @@ public final class ChatIntake {
     Object selectedProvider = body.getValue("selected_provider");
     Object selectedModel = body.getValue("selected_model");
     Object streaming = body.getValue("enable_streaming");
-    Boolean streamingOverride = body.containsKey("enable_streaming") ? (streaming == null ? null : truthy(streaming)) : Boolean.TRUE;
+    Boolean streamingOverride = body.containsKey("enable_streaming") ? (streaming == null ? null : PyText.truthy(streaming)) : Boolean.TRUE;
     String umo = ChatTurn.webchatUmo(username, sid);
 
     Future<String> owner = generated ? Future.succeededFuture(null) : store.chat(new ChatOps.SessionOwner(sid));
@@ -76,7 +73,7 @@ public final class ChatIntake {
         return Future.failedFuture(new TurnRejected(400, "Message content is empty (reply only is not allowed)"));
       }
       return configId.map(cid -> new ChatTurn(Webchat.ID, username, sid, umo, UUID.randomUUID().toString(), parts,
-          selectedProvider == null ? null : pyStr(selectedProvider), selectedModel == null ? null : pyStr(selectedModel),
+          selectedProvider == null ? null : PyText.str(selectedProvider), selectedModel == null ? null : PyText.str(selectedModel),
           streamingOverride, cid, routeUpdate, owner.result() == null));
     });
   }
@@ -112,14 +109,14 @@ public final class ChatIntake {
     if (raw == null) {
       return null;
     }
-    String s = pyStr(raw).strip();
+    String s = PyText.str(raw).strip();
     return s.isEmpty() ? null : s;
   }
 
   /** Resolves config_id / config_name; returns the route to persist, or null when neither was given. */
   private String configSelection(JsonObject body) {
-    String id = body.getValue("config_id") == null ? "" : pyStr(body.getValue("config_id")).strip();
-    String name = body.getValue("config_name") == null ? "" : pyStr(body.getValue("config_name")).strip();
+    String id = body.getValue("config_id") == null ? "" : PyText.str(body.getValue("config_id")).strip();
+    String name = body.getValue("config_name") == null ? "" : PyText.str(body.getValue("config_name")).strip();
     if (!id.isEmpty()) {
       if (confs.byId(id).isEmpty()) {
         throw new TurnRejected(404, "config_id not found: " + id);
@@ -139,50 +136,9 @@ public final class ChatIntake {
     return null;
   }
 
-  /** Non-strict part building (§5.4): unknown or broken parts are dropped; media take the stored type. */
+  /** Non-strict part building (§5.4): the one part model's lenient form. */
   private Future<JsonArray> parts(Object message) {
-    if (message instanceof String s) {
-      String t = s.strip();
-      return Future.succeededFuture(t.isEmpty() ? new JsonArray() : new JsonArray().add(new JsonObject().put("type", "plain").put("text", t)));
-    }
-    if (!(message instanceof JsonArray list)) {
-      return Future.succeededFuture(new JsonArray());
-    }
-    List<String> ids = new ArrayList<>();
-    for (Object o : list) {
-      if (o instanceof JsonObject p && MEDIA.contains(p.getString("type")) && p.getValue("attachment_id") != null) {
-        ids.add(pyStr(p.getValue("attachment_id")));
-      }
-    }
-    Future<List<Attachment>> found = ids.isEmpty() ? Future.succeededFuture(List.of()) : store.chat(new ChatOps.AttachmentsMeta(ids));
-    return found.map(rows -> {
-      Map<String, Attachment> byId = new HashMap<>();
-      rows.forEach(a -> byId.put(a.attachmentId(), a));
-      JsonArray out = new JsonArray();
-      for (Object o : list) {
-        if (!(o instanceof JsonObject p)) {
-          continue;
-        }
-        String type = p.getValue("type") instanceof String t ? t : "";
-        if (type.equals("plain")) {
-          Object text = p.getValue("text");
-          if (text != null && !pyStr(text).isEmpty()) {
-            out.add(new JsonObject().put("type", "plain").put("text", pyStr(text)));
-          }
-        } else if (type.equals("reply")) {
-          if (p.getValue("message_id") != null) {
-            out.add(new JsonObject().put("type", "reply").put("message_id", p.getValue("message_id"))
-                .put("selected_text", p.getValue("selected_text") == null ? "" : pyStr(p.getValue("selected_text"))));
-          }
-        } else if (MEDIA.contains(type) && p.getValue("attachment_id") != null) {
-          Attachment a = byId.get(pyStr(p.getValue("attachment_id")));
-          if (a != null) {
-            out.add(new JsonObject().put("type", a.type()).put("attachment_id", a.attachmentId()).put("filename", a.filename()));
-          }
-        }
-      }
-      return out;
-    });
+    return MessageParts.lenient(message, ids -> store.chat(new ChatOps.AttachmentsMeta(ids)));
   }
 
   private static boolean hasContent(JsonArray parts) {
@@ -194,37 +150,4 @@ public final class ChatIntake {
     return false;
   }
 
-  /** Python's truthiness for JSON values, as upstream's {@code bool(value)}. */
-  static boolean truthy(Object v) {
-    if (v instanceof Boolean b) {
-      return b;
-    }
-    if (v instanceof Number n) {
-      return n.doubleValue() != 0;
-    }
-    if (v instanceof String s) {
-      return !s.isEmpty();
-    }
-    if (v instanceof JsonArray a) {
-      return !a.isEmpty();
-    }
-    if (v instanceof JsonObject o) {
-      return !o.isEmpty();
-    }
-    return v != null;
-  }
-
-  /** Python's {@code str()} of a JSON value, for fields upstream stringifies. */
-  static String pyStr(Object v) {
-    if (v instanceof String s) {
-      return s;
-    }
-    if (v instanceof Boolean b) {
-      return b ? "True" : "False";
-    }
-    if (v == null) {
-      return "None";
-    }
-    return v instanceof Number ? v.toString() : PyJson.encode(v);
-  }
 }

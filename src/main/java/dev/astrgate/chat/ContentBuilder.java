@@ -1,5 +1,6 @@
 package dev.astrgate.chat;
 
+import dev.astrgate.message.MessageParts;
 import dev.astrgate.store.AttachmentRepository.Attachment;
 import dev.astrgate.store.AttachmentRepository.AttachmentBytes;
 import dev.astrgate.store.ChatOps;
@@ -70,13 +71,13 @@ final class ContentBuilder {
       return Future.succeededFuture(text(p.getString("text")));
     }
     if (type.equals("reply")) {
-      return Future.succeededFuture(text(replyText(p)));
+      return Future.succeededFuture(text(MessageParts.replyText(p)));
     }
     Attachment a = byId.get(p.getString("attachment_id"));
     if (a == null) {
       return Future.succeededFuture(null);
     }
-    JsonObject label = text(mediaLabel(type, a.filename()));
+    JsonObject label = text(MessageParts.mediaLabel(type, a.filename()));
     if (type.equals("image") && a.sizeBytes() <= MAX_IMAGE_BYTES) {
       return bytes(a, MAX_IMAGE_BYTES).map(bytes -> bytes == null ? label : new JsonObject()
           .put("type", "image_url")
@@ -95,38 +96,9 @@ final class ContentBuilder {
     return store.readAttachment(a.attachmentId(), cap).map(found -> found.map(AttachmentBytes::data).orElse(null));
   }
 
-  /** The text kept in the LLM context for later turns: media are named, not embedded. */
+  /** The text kept in the LLM context for later turns (the one part model's context form). */
   static String textOnly(JsonArray parts) {
-    StringBuilder sb = new StringBuilder();
-    for (Object o : parts) {
-      JsonObject p = (JsonObject) o;
-      String type = p.getString("type");
-      String piece = switch (type) {
-        case "plain" -> p.getString("text");
-        case "reply" -> replyText(p);
-        default -> mediaLabel(type, p.getString("filename"));
-      };
-      if (sb.length() > 0) {
-        sb.append('\n');
-      }
-      sb.append(piece);
-    }
-    return sb.toString();
-  }
-
-  private static String replyText(JsonObject p) {
-    String quoted = p.getString("selected_text", "");
-    return "[Reply to message " + p.getValue("message_id") + (quoted.isEmpty() ? "]" : ": " + quoted + "]");
-  }
-
-  private static String mediaLabel(String type, String filename) {
-    String kind = switch (type) {
-      case "image" -> "Image";
-      case "record" -> "Audio";
-      case "video" -> "Video";
-      default -> "File";
-    };
-    return "[" + kind + ": " + filename + "]";
+    return MessageParts.contextText(parts);
   }
 
   private static boolean isTextLike(Attachment a) {

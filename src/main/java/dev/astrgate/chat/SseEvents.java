@@ -1,5 +1,6 @@
 package dev.astrgate.chat;
 
+import dev.astrgate.py.PyJson;
 import io.vertx.core.json.JsonObject;
 
 /** Builders for upstream's SSE events (ASTRBOT.md §5.3), key order exactly as upstream writes them. */

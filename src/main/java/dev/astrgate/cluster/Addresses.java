@@ -53,6 +53,14 @@ public final class Addresses {
    */
   public static final Address CHAT_INBOUND = new Address("chat.inbound", Scope.CLUSTER);
 
+  /** Cluster: the same, addressed to one chat node (registered next to {@link #CHAT_INBOUND} by every ChatVerticle). */
+  public static Address chatInboundTo(String nodeId) {
+    return new Address("chat.inbound." + nodeId, Scope.CLUSTER);
+  }
+
+  /** Cluster-wide map: id to name of every node that runs a chat pipeline ({@code cluster.ChatNodes}). */
+  public static final String CHAT_NODES_MAP = "astrgate.chat.nodes";
+
   /** Cluster: notices about platform ownership (owner changed, owner gone); JSON, published. Routing unit only. */
   public static final Address PLATFORM_OWNERSHIP = new Address("platform.ownership", Scope.CLUSTER);
 

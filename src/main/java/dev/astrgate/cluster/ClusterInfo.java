@@ -10,10 +10,20 @@ import java.util.List;
 public final class ClusterInfo {
   private final Vertx vertx;
   private final String nodeName;
+  private final java.util.function.Supplier<List<String>> fixedMembers;
 
   public ClusterInfo(Vertx vertx, String nodeName) {
+    this(vertx, nodeName, null);
+  }
+
+  /**
+   * A node of a simulated cluster on one unclustered Vert.x (in-process tests of the ownership units): its id is
+   * {@code nodeName} and the live members are whatever {@code members} says.
+   */
+  public ClusterInfo(Vertx vertx, String nodeName, java.util.function.Supplier<List<String>> members) {
     this.vertx = vertx;
     this.nodeName = nodeName;
+    this.fixedMembers = members;
   }
 
   private ClusterManager manager() {
@@ -42,6 +52,9 @@ public final class ClusterInfo {
 
   /** Ids of the live members; just this node when not clustered. */
   public List<String> members() {
+    if (fixedMembers != null) {
+      return fixedMembers.get();
+    }
     ClusterManager m = manager();
     if (m == null) {
       return List.of(nodeName);

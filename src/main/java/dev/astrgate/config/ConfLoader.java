@@ -21,6 +21,10 @@ import java.util.stream.Stream;
  */
 public final class ConfLoader {
   public static final String DEFAULT_FILE = "default.json";
+  /** The repo's conf/default.json, packed into the jar by the build: what a node runs on when no conf/ exists. */
+  public static final String BUILT_IN_RESOURCE = "astrgate/default.json";
+  /** The path /configs shows for the built-in default. */
+  public static final String BUILT_IN_PATH = "(built into the jar)";
 
   private final JsonFactory factory = JsonFactory.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -58,6 +62,30 @@ public final class ConfLoader {
     return new ConfSet(def, extras);
   }
 
+  /**
+   * The node's configs: from {@code confDir} when it exists or was named ({@code confDirNamed}: ASTRGATE_CONF_DIR or
+   * --conf-dir, which always win), else the default built into the jar.
+   */
+  public ConfSet load(Path confDir, boolean confDirNamed) {
+    if (confDirNamed || Files.exists(confDir)) {
+      return load(confDir);
+    }
+    JsonObject json = parse(BUILT_IN_PATH, builtInBytes());
+    return new ConfSet(new ConfFile("default", "default", BUILT_IN_PATH, true, json), List.of());
+  }
+
+  /** The built-in default's bytes, exactly as shipped (its ${VAR} references not yet expanded). */
+  public static byte[] builtInBytes() {
+    try (var in = ConfLoader.class.getClassLoader().getResourceAsStream(BUILT_IN_RESOURCE)) {
+      if (in == null) {
+        throw new ConfException(BUILT_IN_RESOURCE, "", "missing from the jar (build it with mvn package)");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new ConfException(BUILT_IN_RESOURCE, "", "cannot read: " + e.getMessage());
+    }
+  }
+
   /** Parses, expands and checks one file. */
   public JsonObject readFile(Path file) {
     String name = file.toString();
@@ -67,6 +95,10 @@ public final class ConfLoader {
     } catch (IOException e) {
       throw new ConfException(name, "", "cannot read: " + e.getMessage());
     }
+    return parse(name, bytes);
+  }
+
+  private JsonObject parse(String name, byte[] bytes) {
     Object root;
     try (JsonParser parser = factory.createParser(bytes)) {
       JsonToken first = parser.nextToken();

@@ -49,7 +49,7 @@ public final class AuthHandler implements Handler<RoutingContext> {
     }
     HttpServerRequest req = ctx.request();
     req.pause();
-    cache.load(hash).onComplete(r -> {
+    cache.load(raw, hash).onComplete(r -> {
       req.resume();
       if (r.failed()) {
         ctx.fail(r.cause());

@@ -7,7 +7,7 @@ import dev.astrgate.chat.SseEvents;
 import dev.astrgate.cluster.Addresses;
 import dev.astrgate.platform.webchat.LiveStreams;
 import dev.astrgate.platform.webchat.Webchat;
-import dev.astrgate.platform.MessageParts;
+import dev.astrgate.message.MessageParts;
 import dev.astrgate.store.ChatOps;
 import dev.astrgate.store.StoreClient;
 import io.vertx.core.Vertx;
@@ -68,14 +68,7 @@ final class ChatRoutes {
         lastText = p.getString("text", "");
         sse.send(SseEvents.plain(lastText, true, null, turn.messageId()));
       } else {
-        String tag = switch (type) {
-          case "image" -> "[IMAGE]";
-          case "record" -> "[RECORD]";
-          default -> "[FILE]";
-        };
-        sse.send(new JsonObject().put("type", type.equals("image") || type.equals("record") ? type : "file")
-            .put("data", tag + p.getString("filename", p.getString("attachment_id", ""))).put("streaming", true)
-            .put("message_id", turn.messageId()));
+        sse.send(MessageParts.sseMedia(p, turn.messageId()));
       }
     }
     sse.send(SseEvents.pushedComplete(lastText, turn.messageId()));

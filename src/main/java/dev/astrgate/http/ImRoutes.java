@@ -2,8 +2,8 @@ package dev.astrgate.http;
 
 import dev.astrgate.cluster.ClusterInfo;
 import dev.astrgate.metrics.GatewayMetrics;
-import dev.astrgate.platform.MessageParts;
-import dev.astrgate.platform.PyText;
+import dev.astrgate.message.MessageParts;
+import dev.astrgate.py.PyText;
 import dev.astrgate.platform.SendRequest;
 import dev.astrgate.platform.Umo;
 import dev.astrgate.platform.route.PlatformRouting;

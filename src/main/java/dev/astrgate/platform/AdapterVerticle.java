@@ -31,7 +31,7 @@ public final class AdapterVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     String id = entry.getString("id");
-    ChatBridge chat = new ChatBridge(vertx, ChatBridge.DEFAULT_TIMEOUT_MS, ChatBridge.DEFAULT_NO_PIPELINE_WAIT_MS,
+    ChatBridge chat = new ChatBridge(vertx, cluster, ChatBridge.DEFAULT_TIMEOUT_MS, ChatBridge.DEFAULT_NO_PIPELINE_WAIT_MS,
         GatewayMetrics.of(vertx).inboundDropped(id));
     adapter = factory.create(new PlatformEnv(entry, vertx, context, wake, cluster, routing, hub,
         new StoreClient(vertx), chat));

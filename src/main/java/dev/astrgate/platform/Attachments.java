@@ -1,5 +1,6 @@
 package dev.astrgate.platform;
 
+import dev.astrgate.message.MessageParts;
 import dev.astrgate.store.AttachmentRepository.AttachmentBytes;
 import dev.astrgate.store.StoreClient;
 import io.vertx.core.Future;

@@ -1,7 +1,12 @@
 package dev.astrgate.platform;
 
 import dev.astrgate.cluster.Addresses;
+import dev.astrgate.cluster.ChatNodes;
+import dev.astrgate.cluster.ClusterInfo;
 import io.micrometer.core.instrument.Counter;
+import io.vertx.core.eventbus.Message;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -29,11 +34,15 @@ public final class ChatBridge {
   public static final long DEFAULT_NO_PIPELINE_WAIT_MS = 30_000;
   private static final long FIRST_RETRY_MS = 100;
   private static final long MAX_RETRY_MS = 2_000;
+  private static final long MEMBER_CHECK_MS = 500;
 
   private final Vertx vertx;
   private final DeliveryOptions options;
   private final long noPipelineWaitMs;
   private final Counter dropped;
+  private final ChatNodes nodes;
+  private final ClusterInfo cluster;
+  private final AtomicInteger next = new AtomicInteger();
 
   public ChatBridge(Vertx vertx, long timeoutMs) {
     this(vertx, timeoutMs, DEFAULT_NO_PIPELINE_WAIT_MS, null);
@@ -45,6 +54,13 @@ public final class ChatBridge {
 
   /** {@code dropped} counts messages given up for want of a pipeline (built once per adapter; may be null). */
   public ChatBridge(Vertx vertx, long timeoutMs, long noPipelineWaitMs, Counter dropped) {
+    this(vertx, null, timeoutMs, noPipelineWaitMs, dropped);
+  }
+
+  /** With {@code cluster}: messages go to a live chat node by its own address (see {@link ChatNodes}). */
+  public ChatBridge(Vertx vertx, ClusterInfo cluster, long timeoutMs, long noPipelineWaitMs, Counter dropped) {
+    this.cluster = cluster;
+    this.nodes = cluster == null ? null : new ChatNodes(vertx, cluster);
     this.vertx = vertx;
     this.options = Addresses.CHAT_INBOUND.delivery(timeoutMs);
     this.noPipelineWaitMs = noPipelineWaitMs;
@@ -67,12 +83,23 @@ public final class ChatBridge {
   }
 
   private void attempt(JsonObject inbound, long since, long backoffMs, Promise<JsonArray> answer) {
-    vertx.eventBus().<Object>request(Addresses.CHAT_INBOUND.name(), inbound, options).onComplete(ar -> {
+    Future<List<String>> targets = nodes == null ? Future.succeededFuture(List.of())
+        : nodes.live().otherwise(List.of());
+    targets.compose(live -> {
+      if (live.isEmpty()) {
+        return vertx.eventBus().<Object>request(Addresses.CHAT_INBOUND.name(), inbound, options);
+      }
+      String node = live.get(Math.floorMod(next.getAndIncrement(), live.size()));
+      return watched(node, vertx.eventBus().<Object>request(Addresses.chatInboundTo(node).name(), inbound, options));
+    }).onComplete(ar -> {
       if (ar.succeeded()) {
         answer.complete(replyParts(ar.result().body()));
         return;
       }
-      if (!(ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS)) {
+      // NO_HANDLERS: no pipeline registered yet; ERROR: a chat node that just died was picked and nothing was
+      // delivered. Both are safe to retry within the wait.
+      if (!(ar.cause() instanceof ReplyException re
+          && (re.failureType() == ReplyFailure.NO_HANDLERS || re.failureType() == ReplyFailure.ERROR))) {
         answer.fail(ar.cause());
         return;
       }
@@ -86,10 +113,39 @@ public final class ChatBridge {
         return;
       }
       if (backoffMs == FIRST_RETRY_MS) {
-        LOG.info("no chat pipeline registered, retrying umo={}", inbound.getString("umo"));
+        LOG.info("no chat pipeline answered, retrying umo={} reason={}", inbound.getString("umo"),
+            ar.cause().getMessage());
+      }
+      if (nodes != null) {
+        nodes.refresh();
       }
       vertx.setTimer(backoffMs, t -> attempt(inbound, since, Math.min(MAX_RETRY_MS, backoffMs * 2), answer));
     });
+  }
+
+  /**
+   * The request to one chat node, failed as ERROR (so retried) when that node leaves the cluster before it answers:
+   * its answer can no longer come, and waiting for the long turn timeout would stall the chat for minutes.
+   */
+  private Future<Message<Object>> watched(String node, Future<Message<Object>> request) {
+    if (cluster == null) {
+      return request;
+    }
+    Promise<Message<Object>> out = Promise.promise();
+    long timer = vertx.setPeriodic(MEMBER_CHECK_MS, t -> {
+      if (!cluster.isMember(node)) {
+        out.tryFail(new ReplyException(ReplyFailure.ERROR, "chat node " + node + " left the cluster"));
+      }
+    });
+    request.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        out.tryComplete(ar.result());
+      } else {
+        out.tryFail(ar.cause());
+      }
+    });
+    return out.future();
   }
 
   /** {@code {"parts":[…]}} or the shorthand {@code {"text":"…"}}; anything else means no answer. */

@@ -1,5 +1,6 @@
 package dev.astrgate.platform;
 
+import dev.astrgate.py.PyText;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

@@ -115,6 +115,38 @@ public final class KeyRepository {
         .mapEmpty();
   }
 
+  /** An imported AstrBot key awaiting its first use: its id and upstream's PBKDF2 hex. */
+  public record LegacyKey(String keyId, String pbkdf2Hex) {
+  }
+
+  /** The prefixes of imported keys whose hash is still upstream's (small: one row per not-yet-used old key). */
+  public Future<java.util.Set<String>> legacyPrefixes() {
+    return pool.preparedQuery("SELECT DISTINCT key_prefix FROM api_keys WHERE key_hash LIKE $1")
+        .execute(Tuple.of(dev.astrgate.auth.LegacyKeys.HASH_PREFIX + "%"))
+        .map(rows -> {
+          java.util.Set<String> out = new java.util.HashSet<>();
+          rows.forEach(r -> out.add(r.getString(0)));
+          return out;
+        });
+  }
+
+  public Future<List<LegacyKey>> findLegacy(String keyPrefix) {
+    return pool.preparedQuery("SELECT key_id, key_hash FROM api_keys WHERE key_prefix = $1 AND key_hash LIKE $2")
+        .execute(Tuple.of(keyPrefix, dev.astrgate.auth.LegacyKeys.HASH_PREFIX + "%"))
+        .map(rows -> {
+          List<LegacyKey> out = new java.util.ArrayList<>();
+          rows.forEach(r -> out.add(new LegacyKey(r.getString(0),
+              r.getString(1).substring(dev.astrgate.auth.LegacyKeys.HASH_PREFIX.length()))));
+          return out;
+        });
+  }
+
+  /** Replaces an imported key's PBKDF2 hash with astrgate's; a no-op when another node did it first. */
+  public Future<Void> upgradeLegacy(String keyId, String pbkdf2Hex, String newHash) {
+    return pool.preparedQuery("UPDATE api_keys SET key_hash = $3, updated_at = now() WHERE key_id = $1 AND key_hash = $2")
+        .execute(Tuple.of(keyId, dev.astrgate.auth.LegacyKeys.HASH_PREFIX + pbkdf2Hex, newHash)).mapEmpty();
+  }
+
   static ApiKey toKey(Row r) {
     Object scopes = r.getValue("scopes");
     List<String> scopeList = null;

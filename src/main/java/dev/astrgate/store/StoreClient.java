@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -32,6 +33,18 @@ public final class StoreClient {
 
   public Future<Optional<ApiKey>> findKey(String keyHash) {
     return call("key.find", r -> r.keys().findByHash(keyHash));
+  }
+
+  public Future<java.util.Set<String>> legacyKeyPrefixes() {
+    return call("key.legacy_prefixes", r -> r.keys().legacyPrefixes());
+  }
+
+  public Future<List<KeyRepository.LegacyKey>> findLegacyKeys(String keyPrefix) {
+    return call("key.legacy_find", r -> r.keys().findLegacy(keyPrefix));
+  }
+
+  public Future<Void> upgradeLegacyKey(String keyId, String pbkdf2Hex, String newHash) {
+    return call("key.legacy_upgrade", r -> r.keys().upgradeLegacy(keyId, pbkdf2Hex, newHash));
   }
 
   public Future<Void> touchKey(String keyId) {

@@ -107,4 +107,35 @@ class ConfLoaderTest {
     assertTrue(!o.toString().contains("secret"), "secrets never appear in toString");
     assertThrows(IllegalArgumentException.class, () -> NodeOptions.fromEnv(Map.of("ASTRGATE_PORT", "http")));
   }
+
+  @Test
+  void withNoConfDirectoryTheBuiltInDefaultRuns() throws Exception {
+    Path nowhere = Files.createTempDirectory("astrgate-noconf").resolve("conf");
+    ConfSet set = new ConfLoader(Map.of()).load(nowhere, false);
+    assertEquals(ConfLoader.BUILT_IN_PATH, set.defaults().path());
+    assertEquals(new ConfLoader(Map.of()).load(Path.of("conf")).defaults().json(), set.defaults().json(),
+        "the built-in default is conf/default.json");
+    ConfException e = assertThrows(ConfException.class, () -> new ConfLoader(Map.of()).load(nowhere, true));
+    assertTrue(e.reason().contains("file not found"), "a named ASTRGATE_CONF_DIR must exist: " + e.getMessage());
+  }
+
+  @Test
+  void shippedDefaultHoldsOnlyKeysAstrgateReads() {
+    JsonObject shipped = new ConfLoader(Map.of()).load(Path.of("conf")).defaults().json();
+    assertEquals(List.of(), ConfKeys.ignored(shipped));
+    JsonObject starter = dev.astrgate.InitCommandAccess.starter();
+    assertEquals(List.of(), ConfKeys.ignored(starter), "init's starter holds no key astrgate ignores");
+  }
+
+  @Test
+  void unusedKeysAreListedOnceEachInFileOrder() throws Exception {
+    Path dir = dirWith("""
+        {"config_version": 2, "provider_settings": {"default_provider_id": "x", "web_search": false},
+         "platform": [{"id": "a", "type": "telegram", "start_message": "hi"}, {"id": "b", "start_message": "yo"}],
+         "dashboard": {"port": 6185}}
+        """);
+    JsonObject conf = new ConfLoader(ENV).load(dir).defaults().json();
+    assertEquals(List.of("config_version", "provider_settings.web_search", "platform[].start_message", "dashboard"),
+        ConfKeys.ignored(conf));
+  }
 }

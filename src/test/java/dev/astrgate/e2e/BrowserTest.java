@@ -81,11 +81,7 @@ class BrowserTest {
   @Test
   @Timeout(value = 420, unit = TimeUnit.SECONDS) // includes a first `npm ci`; the browser part itself takes ~20 s
   void webchatAndDocsInChromium() throws Exception {
-    String chromium = System.getenv().getOrDefault("CHROMIUM_PATH", "/usr/bin/chromium");
-    if (!Files.isExecutable(Path.of(chromium))) {
-      fail("browser tests need Debian's chromium at " + chromium + ", which is not installed: run "
-          + "`apt-get update && apt-get install -y chromium` (.ci/run does this), or set CHROMIUM_PATH");
-    }
+    String chromium = browser();
     installPlaywright();
     Files.createDirectories(OUT);
     String key = node.createKey();
@@ -174,6 +170,28 @@ class BrowserTest {
     List<String> tokens = spec.getJsonArray("tokens", new JsonArray()).stream().map(String::valueOf).toList();
     List<String> reasoning = spec.getJsonArray("reasoning", new JsonArray()).stream().map(String::valueOf).toList();
     return FakeReply.tokens(tokens).reasoning(reasoning.toArray(String[]::new)).delayMs(spec.getLong("delay_ms", 0L));
+  }
+
+  /**
+   * The browser the build found or installed (e2e/ensure-browser.sh, run by Maven before the tests), else
+   * CHROMIUM_PATH or /usr/bin/chromium; when there is none the test fails with the script's one-line fix.
+   */
+  private static String browser() throws IOException {
+    Path found = OUT.resolve("browser.path");
+    Path missing = OUT.resolve("browser.missing");
+    String chromium = System.getenv("CHROMIUM_PATH");
+    if ((chromium == null || chromium.isBlank()) && Files.isRegularFile(found)) {
+      chromium = Files.readString(found).strip();
+    }
+    if (chromium == null || chromium.isBlank()) {
+      chromium = "/usr/bin/chromium";
+    }
+    if (Files.isExecutable(Path.of(chromium))) {
+      return chromium;
+    }
+    String fix = Files.isRegularFile(missing) ? Files.readString(missing).strip()
+        : "no chromium at " + chromium + ": run `mvn -B verify` (it installs one), or set CHROMIUM_PATH";
+    return fail("browser tests need Chromium; " + fix);
   }
 
   /** Installs playwright-core from the committed lock file unless it is there already (never a browser). */

@@ -10,7 +10,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Stands in for the chat pipeline on {@code chat.inbound}: records every inbound message and answers
+ * Stands in for the chat pipeline on {@code chat.inbound}, for adapter tests only (each says why where it uses it;
+ * {@code AdapterWorkerTest} runs the real pipeline with no stand-in): records every inbound message and answers
  * {@code "echo: <text>"} at once, or after {@link #delayMs} for texts that start with {@code "slow"}.
  */
 public final class TestChat {

@@ -47,6 +47,18 @@ class ChatBridgeTest {
   }
 
   @Test
+  void aMessageGivenUpIsCounted(Vertx vertx, VertxTestContext ctx) {
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    io.micrometer.core.instrument.Counter dropped = registry.counter("dropped");
+    new ChatBridge(vertx, 5_000, 300, dropped).ask(INBOUND).onComplete(ctx.succeeding(parts -> ctx.verify(() -> {
+      assertTrue(parts.isEmpty());
+      assertEquals(1.0, dropped.count());
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
   void aFailingPipelineIsNotRetried(Vertx vertx, VertxTestContext ctx) {
     AtomicInteger seen = new AtomicInteger();
     MessageConsumer<JsonObject> c = vertx.eventBus().consumer("chat.inbound", msg -> {

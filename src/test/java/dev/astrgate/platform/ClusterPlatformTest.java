@@ -59,6 +59,9 @@ class ClusterPlatformTest {
     TestNode.await(vertx.executeBlocking(() -> dev.astrgate.support.TestDatabase.url()));
     cluster = new NodeProcesses();
     member = cluster.joinAsMember();
+    // TestChat replaces the chat pipeline on purpose here: this class tests ownership, failover and the offset
+    // journal across three adapter JVMs, with exact echo answers and delayed ("slow") turns on demand. The real
+    // pipeline on another node, with no stand-in, is AdapterWorkerTest's job.
     chat = new TestChat(member);
     chat.awaitRegistered();
     JsonObject conf = new JsonObject().put("platform", new JsonArray()

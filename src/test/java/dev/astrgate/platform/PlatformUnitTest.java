@@ -1,5 +1,6 @@
 package dev.astrgate.platform;
 
+import dev.astrgate.py.PyText;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -45,6 +45,9 @@ class TelegramAdapterTest {
             .put("telegram_polling_timeout", 2)));
     // An adapter worker: no chat pipeline here, the test stands in for it on chat.inbound.
     node = TestNode.start(Map.of("ASTRGATE_ROLES", "api,platforms"), conf);
+    // TestChat replaces the chat pipeline on purpose here: this class tests the adapter (decoding, wake rule,
+    // ordering, replies, failures), and its assertions compare exact inbound JSON and instant or delayed echo
+    // answers. The real pipeline behind an adapter-only node is AdapterWorkerTest's and InboundLlmTest's job.
     chat = new TestChat(node.node().vertx());
     chat.awaitRegistered();
     http = new Http(vertx, node.createKey("im", "file"));

@@ -65,6 +65,14 @@ public final class NodeProcesses implements AutoCloseable {
   private final Path root;
   private final Path clusterXml;
   private final String clusterName = "astrgate-test-" + UUID.randomUUID();
+  /**
+   * A Hazelcast port range of this cluster's own: with the default 5701 and a host-only member, a member only looks
+   * at the first three ports, so clusters of other test runs on the machine could leave ours unable to meet.
+   */
+  private final int hazelcastBase = freeBase();
+  private final String members = java.util.stream.IntStream.range(hazelcastBase, hazelcastBase + PORTS)
+      .mapToObj(p -> "127.0.0.1:" + p).collect(java.util.stream.Collectors.joining(","));
+  private static final int PORTS = 10;
   private final String key = KeyMaterial.newRawKey();
   private final List<NodeProcess> nodes = new ArrayList<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -73,10 +81,35 @@ public final class NodeProcesses implements AutoCloseable {
   public NodeProcesses() throws IOException {
     root = Files.createTempDirectory("astrgate-cluster");
     String xml = Files.readString(Path.of("cluster.xml"))
-        .replace("<cluster-name>astrgate</cluster-name>", "<cluster-name>" + clusterName + "</cluster-name>");
+        .replace("<cluster-name>astrgate</cluster-name>", "<cluster-name>" + clusterName + "</cluster-name>")
+        .replace("<port auto-increment=\"true\" port-count=\"100\">5701</port>",
+            "<port auto-increment=\"true\" port-count=\"" + PORTS + "\">" + hazelcastBase + "</port>");
+    if (!xml.contains("<port auto-increment=\"true\" port-count=\"" + PORTS + "\">" + hazelcastBase + "</port>")) {
+      throw new IllegalStateException("cluster.xml has no <port> line to rewrite");
+    }
     clusterXml = root.resolve("cluster.xml");
     Files.writeString(clusterXml, xml);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> nodes.forEach(n -> n.process.destroyForcibly())));
+  }
+
+  /** A base port whose range of {@link #PORTS} ports is free now, picked at random above the usual ones. */
+  private static int freeBase() {
+    java.util.Random random = new java.util.Random();
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int base = 20_000 + random.nextInt(2_000) * PORTS;
+      boolean free = true;
+      for (int p = base; p < base + PORTS && free; p++) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(p, 1, java.net.InetAddress.getLoopbackAddress())) {
+          s.setReuseAddress(true);
+        } catch (IOException e) {
+          free = false;
+        }
+      }
+      if (free) {
+        return base;
+      }
+    }
+    throw new IllegalStateException("no free Hazelcast port range");
   }
 
   public String key() {
@@ -88,6 +121,7 @@ public final class NodeProcesses implements AutoCloseable {
     Map<String, String> env = new HashMap<>();
     env.put("ASTRGATE_CLUSTER", "true");
     env.put("ASTRGATE_CLUSTER_CONFIG", clusterXml.toString());
+    env.put("ASTRGATE_CLUSTER_MEMBERS", members);
     env.put("ASTRGATE_NODE_NAME", "test-member");
     member = TestNode.await(ClusterSupport.clusteredVertx(NodeOptions.fromEnv(env)));
     return member;
@@ -119,13 +153,13 @@ public final class NodeProcesses implements AutoCloseable {
     env.put("ASTRGATE_DATABASE_URL", TestDatabase.url());
     env.put("ASTRGATE_CLUSTER", "true");
     env.put("ASTRGATE_CLUSTER_CONFIG", clusterXml.toString());
-    env.put("ASTRGATE_CLUSTER_MEMBERS", "127.0.0.1");
+    env.put("ASTRGATE_CLUSTER_MEMBERS", members);
     env.put("ASTRGATE_NODE_NAME", name);
     env.put("ASTRGATE_HTTP_INSTANCES", "1");
     env.put("ASTRGATE_DB_POOL_SIZE", "4");
     env.put("ASTRGATE_BOOTSTRAP_KEY", key);
     env.put("ASTRGATE_SHUTDOWN_GRACE_SECONDS", "1");
-    // Adapter workers: the test JVM's clustered consumer stands in for the chat pipeline on chat.inbound.
+    // Adapter workers by default; tests that want a pipeline pass ASTRGATE_ROLES (AdapterWorkerTest: api,chat nodes).
     env.put("ASTRGATE_ROLES", "api,platforms");
     env.putAll(extraEnv);
     NodeProcess node = new NodeProcess(name, port, dir, pb.start());

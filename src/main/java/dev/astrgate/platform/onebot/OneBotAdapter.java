@@ -8,7 +8,7 @@ import dev.astrgate.platform.PlatformAdapter;
 import dev.astrgate.platform.PlatformConfig;
 import dev.astrgate.platform.PlatformEnv;
 import dev.astrgate.platform.PlatformHub;
-import dev.astrgate.platform.PyText;
+import dev.astrgate.py.PyText;
 import dev.astrgate.platform.SendRequest;
 import dev.astrgate.platform.SerialQueue;
 import dev.astrgate.platform.Umo;

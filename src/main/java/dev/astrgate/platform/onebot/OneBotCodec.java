@@ -1,6 +1,6 @@
 package dev.astrgate.platform.onebot;
 
-import dev.astrgate.platform.PyText;
+import dev.astrgate.py.PyText;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

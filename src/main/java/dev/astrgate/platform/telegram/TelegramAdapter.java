@@ -39,8 +39,9 @@ public final class TelegramAdapter implements PlatformAdapter {
     this.chat = env.chat();
     this.client = WebClient.create(env.vertx(), new WebClientOptions().setKeepAlive(true).setConnectTimeout(10_000)
         .setUserAgent("astrgate"));
-    TelegramApi api = new TelegramApi(client, PlatformConfig.string(entry, "telegram_api_base_url",
-        "https://api.telegram.org"), token);
+    TelegramApi api = new TelegramApi(client,
+        PlatformConfig.string(entry, "telegram_api_base_url", TelegramApi.DEFAULT_API_BASE),
+        PlatformConfig.string(entry, "telegram_file_base_url", ""), token);
     this.codec = new TelegramCodec(platformId, env.wake(), api, env.store(),
         PlatformConfig.number(entry, "attachment_max_bytes", Attachments.DEFAULT_MAX_BYTES));
     this.poller = new TelegramPoller(env.vertx(), platformId, api, env.store(), env.routing(),

@@ -2,7 +2,7 @@ package dev.astrgate.platform.telegram;
 
 import dev.astrgate.platform.Attachments;
 import dev.astrgate.platform.InboundMessage;
-import dev.astrgate.platform.PyText;
+import dev.astrgate.py.PyText;
 import dev.astrgate.platform.SendFailure;
 import dev.astrgate.platform.SendRequest;
 import dev.astrgate.platform.Umo;

@@ -66,11 +66,7 @@ final class TelegramPoller {
   private boolean commitQueued;
   private long lastPollWarning;
 
-  /**
-   * @param handler handles one update to its end (an answer sent, or nothing to answer)
-   * @param deliver takes the platform's sends while this node polls
-   * @param onLead called with the generation each time this node becomes the poller
-   */
+  /** {@code handler} takes one update to its end; {@code deliver} serves sends while polling; {@code onLead} gets each generation. */
   TelegramPoller(Vertx vertx, String platformId, TelegramApi api, StoreClient store, PlatformRouting routing,
                  long pollTimeoutSeconds, Function<JsonObject, Future<Void>> handler,
                  Function<SendRequest, Future<SendRequest.Result>> deliver, LongConsumer onLead) {
@@ -169,21 +165,18 @@ final class TelegramPoller {
     generation++;
     leading = false;
     LOG.info("telegram poller stopped id={} node={} reason={}", platformId, cluster.nodeName(), why);
-    PlatformRouting.Registration r = sends;
+    if (sends != null) {
+      sends.close();
+    }
+    if (entry != null) {
+      routing.owners().release(platformId, entry);
+    }
+    if (lock != null) {
+      lock.release();
+    }
     sends = null;
-    if (r != null) {
-      r.close();
-    }
-    OwnerEntry mine = entry;
     entry = null;
-    if (mine != null) {
-      routing.owners().release(platformId, mine);
-    }
-    Lock l = lock;
     lock = null;
-    if (l != null) {
-      l.release();
-    }
     if (!stopped) {
       retryTimer = vertx.setTimer(RETRY_MS, t -> tryLead());
     }
@@ -246,9 +239,8 @@ final class TelegramPoller {
   }
 
   private void warnPoll(String why) {
-    long now = System.currentTimeMillis();
-    if (now - lastPollWarning > 30_000) {
-      lastPollWarning = now;
+    if (System.currentTimeMillis() - lastPollWarning > 30_000) {
+      lastPollWarning = System.currentTimeMillis();
       LOG.warn("telegram poll failed id={} reason={}", platformId, why);
     }
   }

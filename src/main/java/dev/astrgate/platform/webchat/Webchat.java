@@ -1,7 +1,7 @@
 package dev.astrgate.platform.webchat;
 
 import dev.astrgate.cluster.Addresses;
-import dev.astrgate.platform.MessageParts;
+import dev.astrgate.message.MessageParts;
 import dev.astrgate.platform.SendFailure;
 import dev.astrgate.platform.SendRequest;
 import dev.astrgate.platform.route.PlatformRouting;

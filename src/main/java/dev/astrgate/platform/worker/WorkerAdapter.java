@@ -1,9 +1,9 @@
 package dev.astrgate.platform.worker;
 
 import dev.astrgate.cluster.ClusterInfo;
+import dev.astrgate.message.MessageParts;
 import dev.astrgate.platform.ChatBridge;
 import dev.astrgate.platform.InboundMessage;
-import dev.astrgate.platform.MessageParts;
 import dev.astrgate.platform.PlatformAdapter;
 import dev.astrgate.platform.PlatformConfig;
 import dev.astrgate.platform.PlatformEnv;

@@ -1,8 +1,7 @@
-package dev.astrgate.chat;
+package dev.astrgate.py;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 
@@ -94,15 +93,11 @@ public final class PyJson {
     sb.append('"');
   }
 
-  /** Python's float repr for the values we emit (timestamps, durations): plain digits, at least one decimal. */
-  static String pyFloat(double d) {
+  /** {@code json.dumps} of a float: {@code repr(float)}, except the non-finite values' names. */
+  public static String pyFloat(double d) {
     if (Double.isNaN(d) || Double.isInfinite(d)) {
       return Double.isNaN(d) ? "NaN" : (d > 0 ? "Infinity" : "-Infinity");
     }
-    if (d != 0 && (Math.abs(d) >= 1e16 || Math.abs(d) < 1e-4)) {
-      return Double.toString(d).replace("E", "e");
-    }
-    String s = BigDecimal.valueOf(d).toPlainString();
-    return s.contains(".") ? s : s + ".0";
+    return PyText.reprFloat(d);
   }
 }

@@ -1,10 +1,16 @@
-package dev.astrgate.platform;
+package dev.astrgate.message;
 
+import dev.astrgate.py.PyText;
+import dev.astrgate.py.PyText;
 import dev.astrgate.store.AttachmentRepository.Attachment;
 import dev.astrgate.store.StoreClient;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -26,6 +32,56 @@ public final class MessageParts {
   }
 
   private MessageParts() {
+  }
+
+  /**
+   * Non-strict part building (webchat intake, §5.4): unknown or broken parts are dropped; media take the stored type.
+   * {@code attachmentsMeta} looks the named attachments up in one batch.
+   */
+  public static Future<JsonArray> lenient(Object message,
+      Function<List<String>, Future<List<Attachment>>> attachmentsMeta) {
+    if (message instanceof String s) {
+      String t = s.strip();
+      return Future.succeededFuture(t.isEmpty() ? new JsonArray() : new JsonArray().add(new JsonObject().put("type", "plain").put("text", t)));
+    }
+    if (!(message instanceof JsonArray list)) {
+      return Future.succeededFuture(new JsonArray());
+    }
+    List<String> ids = new ArrayList<>();
+    for (Object o : list) {
+      if (o instanceof JsonObject p && MEDIA.contains(p.getString("type")) && p.getValue("attachment_id") != null) {
+        ids.add(PyText.str(p.getValue("attachment_id")));
+      }
+    }
+    Future<List<Attachment>> found = ids.isEmpty() ? Future.succeededFuture(List.of()) : attachmentsMeta.apply(ids);
+    return found.map(rows -> {
+      Map<String, Attachment> byId = new HashMap<>();
+      rows.forEach(a -> byId.put(a.attachmentId(), a));
+      JsonArray out = new JsonArray();
+      for (Object o : list) {
+        if (!(o instanceof JsonObject p)) {
+          continue;
+        }
+        String type = p.getValue("type") instanceof String t ? t : "";
+        if (type.equals("plain")) {
+          Object text = p.getValue("text");
+          if (text != null && !PyText.str(text).isEmpty()) {
+            out.add(new JsonObject().put("type", "plain").put("text", PyText.str(text)));
+          }
+        } else if (type.equals("reply")) {
+          if (p.getValue("message_id") != null) {
+            out.add(new JsonObject().put("type", "reply").put("message_id", p.getValue("message_id"))
+                .put("selected_text", p.getValue("selected_text") == null ? "" : PyText.str(p.getValue("selected_text"))));
+          }
+        } else if (MEDIA.contains(type) && p.getValue("attachment_id") != null) {
+          Attachment a = byId.get(PyText.str(p.getValue("attachment_id")));
+          if (a != null) {
+            out.add(new JsonObject().put("type", a.type()).put("attachment_id", a.attachmentId()).put("filename", a.filename()));
+          }
+        }
+      }
+      return out;
+    });
   }
 
   public static Future<JsonArray> build(Object payload, StoreClient store) {
@@ -126,5 +182,54 @@ public final class MessageParts {
       }
     }
     return out;
+  }
+
+  /** The text kept in the LLM context for later turns: media are named, not embedded. */
+  public static String contextText(JsonArray parts) {
+    StringBuilder sb = new StringBuilder();
+    for (Object o : parts) {
+      JsonObject p = (JsonObject) o;
+      String type = p.getString("type");
+      String piece = switch (type) {
+        case "plain" -> p.getString("text");
+        case "reply" -> replyText(p);
+        default -> mediaLabel(type, p.getString("filename"));
+      };
+      if (sb.length() > 0) {
+        sb.append('\n');
+      }
+      sb.append(piece);
+    }
+    return sb.toString();
+  }
+
+  /** A reply part as the LLM sees it. */
+  public static String replyText(JsonObject p) {
+    String quoted = p.getString("selected_text", "");
+    return "[Reply to message " + p.getValue("message_id") + (quoted.isEmpty() ? "]" : ": " + quoted + "]");
+  }
+
+  /** A medium as the LLM sees it when its bytes are not sent. */
+  public static String mediaLabel(String type, String filename) {
+    String kind = switch (type) {
+      case "image" -> "Image";
+      case "record" -> "Audio";
+      case "video" -> "Video";
+      default -> "File";
+    };
+    return "[" + kind + ": " + filename + "]";
+  }
+
+  /** The SSE event of a pushed medium in a webchat stream: {@code [IMAGE]}, {@code [RECORD]} or {@code [FILE]} + name. */
+  public static JsonObject sseMedia(JsonObject p, String messageId) {
+    String type = p.getString("type", "file");
+    String tag = switch (type) {
+      case "image" -> "[IMAGE]";
+      case "record" -> "[RECORD]";
+      default -> "[FILE]";
+    };
+    return new JsonObject().put("type", type.equals("image") || type.equals("record") ? type : "file")
+        .put("data", tag + p.getString("filename", p.getString("attachment_id", ""))).put("streaming", true)
+        .put("message_id", messageId);
   }
 }
