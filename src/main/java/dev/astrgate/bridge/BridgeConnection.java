@@ -8,6 +8,7 @@ import dev.astrgate.platform.SendFailure;
 import dev.astrgate.platform.worker.WorkerAdapter;
 import dev.astrgate.platform.worker.WorkerLink;
 import dev.astrgate.platform.worker.WorkerProtocol;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -16,12 +17,15 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -51,7 +55,7 @@ final class BridgeConnection implements WorkerLink {
   /** Decoded frames ({@link Buffer}) and oversized-frame notes ({@link Oversized}), in arrival order. */
   private final ArrayDeque<Object> queue = new ArrayDeque<>();
   private final Map<String, Promise<JsonObject>> pending = new HashMap<>();
-  private final java.util.List<Runnable> endHooks = new java.util.ArrayList<>();
+  private final List<Runnable> endHooks = new ArrayList<>();
   private final long pingTimer;
   private long lastFrameNanos = System.nanoTime();
   private long windowStart = System.nanoTime();
@@ -166,7 +170,7 @@ final class BridgeConnection implements WorkerLink {
   private void onFrame(Buffer payload) {
     JsonObject msg;
     try {
-      Object parsed = io.vertx.core.json.Json.decodeValue(payload);
+      Object parsed = Json.decodeValue(payload);
       if (!(parsed instanceof JsonObject o)) {
         refuseFrame("invalid_frame", "a frame is a JSON object");
         return;
@@ -280,7 +284,7 @@ final class BridgeConnection implements WorkerLink {
     });
   }
 
-  private void authenticated(io.vertx.core.AsyncResult<Optional<ApiKey>> ar, JsonObject body, String reply,
+  private void authenticated(AsyncResult<Optional<ApiKey>> ar, JsonObject body, String reply,
                              String hash) {
     if (ar.failed()) {
       fail(WorkerProtocol.CLAIM, reply, WorkerProtocol.UNAVAILABLE, "key store unavailable, retry");

@@ -5,9 +5,12 @@ import dev.astrgate.cluster.Addresses;
 import dev.astrgate.platform.worker.WorkerAdapter;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,9 +24,9 @@ public final class BridgeVerticle extends VerticleBase {
 
   private final BridgeOptions options;
   private final KeyCache keys;
-  private final java.util.Set<BridgeConnection> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<BridgeConnection> connections = ConcurrentHashMap.newKeySet();
   private NetServer server;
-  private io.vertx.core.eventbus.MessageConsumer<Object> keysChanged;
+  private MessageConsumer<Object> keysChanged;
 
   public BridgeVerticle(BridgeOptions options, KeyCache keys) {
     this.options = options;

@@ -2,6 +2,7 @@ package dev.astrgate.platform.worker;
 
 import dev.astrgate.cluster.ClusterInfo;
 import dev.astrgate.message.MessageParts;
+import dev.astrgate.platform.Attachments;
 import dev.astrgate.platform.ChatBridge;
 import dev.astrgate.platform.InboundMessage;
 import dev.astrgate.platform.PlatformAdapter;
@@ -80,7 +81,7 @@ public final class WorkerAdapter implements PlatformAdapter, Shareable {
     this.chat = env.chat();
     this.store = env.store();
     this.attachmentMaxBytes = PlatformConfig.number(env.entry(), "attachment_max_bytes",
-        dev.astrgate.platform.Attachments.DEFAULT_MAX_BYTES);
+        Attachments.DEFAULT_MAX_BYTES);
     this.inlineMaxBytes = PlatformConfig.number(env.entry(), "attachment_inline_max_bytes",
         WorkerProtocol.INLINE_MAX_BYTES);
   }
