@@ -43,6 +43,11 @@ final class Profile {
   private Profile() {
   }
 
+  /** {@code java bench/src/dev/astrgate/bench/Profile.java <recording.jfr> [top]}: the views below, for any recording. */
+  public static void main(String[] args) throws IOException {
+    summarize(Path.of(args[0]), args.length > 1 ? Integer.parseInt(args[1]) : 15).forEach(System.out::println);
+  }
+
   static List<String> summarize(Path recording, int top) throws IOException {
     Map<String, Integer> area = new HashMap<>();
     Map<String, Integer> astrgate = new HashMap<>();

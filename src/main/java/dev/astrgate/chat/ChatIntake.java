@@ -10,7 +10,9 @@ import dev.astrgate.store.StoreClient;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -19,12 +21,30 @@ import java.util.UUID;
  */
 public final class ChatIntake {
 
+  private static final int CREATORS_KEPT = 10_000;
+
   private final StoreClient store;
   private final ConfSet confs;
+  /**
+   * Creators of sessions this intake has read or written, most recent last. Sessions are never deleted and their
+   * creator never changes, so a known session's next turn checks ownership without a database round trip. An
+   * intake belongs to one HTTP verticle, so only its event loop touches this map.
+   */
+  private final Map<String, String> creators = new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+      return size() > CREATORS_KEPT;
+    }
+  };
 
   public ChatIntake(StoreClient store, ConfSet confs) {
     this.store = store;
     this.confs = confs;
+  }
+
+  /** The configs turns may run under. */
+  public ConfSet confs() {
+    return confs;
   }
 
   /** Username as upstream reads it: {@code str(username).strip()}; throws for missing or blank. */
@@ -57,7 +77,7 @@ public final class ChatIntake {
     Boolean streamingOverride = body.containsKey("enable_streaming") ? (streaming == null ? null : PyText.truthy(streaming)) : Boolean.TRUE;
     String umo = ChatTurn.webchatUmo(username, sid);
 
-    Future<String> owner = generated ? Future.succeededFuture(null) : store.chat(new ChatOps.SessionOwner(sid));
+    Future<String> owner = generated ? Future.succeededFuture(null) : creator(sid);
     // Independent reads run together: the route lookup does not wait for the ownership check.
     Future<String> configId = routeUpdate != null
         ? Future.succeededFuture(routeUpdate)
@@ -74,19 +94,21 @@ public final class ChatIntake {
       }
       return configId.map(cid -> new ChatTurn(Webchat.ID, username, sid, umo, UUID.randomUUID().toString(), parts,
           selectedProvider == null ? null : PyText.str(selectedProvider), selectedModel == null ? null : PyText.str(selectedModel),
-          streamingOverride, cid, routeUpdate, owner.result() == null));
+          streamingOverride, cid, routeUpdate, owner.result() == null, generated));
     });
   }
 
   /**
-   * The writes that follow a valid request, before the stream starts: the session row (a racing creator still
-   * gets 409), the config route, and the user turn in history.
+   * The writes that must settle before the stream starts: the session row of a client-named new session (a racing
+   * creator still gets 409) and the config route. A session id the gateway made cannot race, so its row is written
+   * by the turn alongside the upstream call, with the user row (see {@link TurnRunner}).
    */
   public Future<ChatTurn> commit(ChatTurn turn) {
     // Validation already read the creator of an existing session; sessions are never deleted, so only a new one
     // needs the insert.
-    Future<String> owner = turn.newSession()
+    Future<String> owner = turn.newSession() && !turn.generatedSession()
         ? store.chat(new ChatOps.EnsureSession(turn.sessionId(), turn.username(), Webchat.ID))
+            .onSuccess(c -> remember(turn.sessionId(), c))
         : Future.succeededFuture(turn.username());
     return owner
         .compose(creator -> {
@@ -98,9 +120,21 @@ public final class ChatIntake {
           }
           return store.chat(new ChatOps.SetRoute(turn.umo(), "default".equals(turn.routeUpdate()) ? null : turn.routeUpdate()));
         })
-        .compose(v -> store.chat(new ChatOps.AppendHistory(Webchat.ID, turn.sessionId(), turn.username(),
-            new JsonObject().put("type", "user").put("message", turn.parts()))))
-        .map(saved -> turn);
+        .map(v -> turn);
+  }
+
+  private Future<String> creator(String sessionId) {
+    String known = creators.get(sessionId);
+    if (known != null) {
+      return Future.succeededFuture(known);
+    }
+    return store.chat(new ChatOps.SessionOwner(sessionId)).onSuccess(c -> remember(sessionId, c));
+  }
+
+  private void remember(String sessionId, String creator) {
+    if (creator != null) {
+      creators.put(sessionId, creator);
+    }
   }
 
   /** {@code session_id} wins even when null or empty; stripped; empty means "make one". */

@@ -6,7 +6,9 @@ import io.vertx.core.json.JsonArray;
 /**
  * A validated chat turn, ready to run. {@code parts} are the message parts as stored in history;
  * {@code configId} is the config the turn runs under; {@code routeUpdate} is what to persist for the session's
- * route ({@code null}: leave it, {@code "default"}: remove it, else set it).
+ * route ({@code null}: leave it, {@code "default"}: remove it, else set it). {@code generatedSession}: the gateway
+ * made the session id for this turn, so nothing about it can exist yet (no context, no rate-limit hits, no rival
+ * creator) and the turn reads nothing before calling upstream.
  */
 public record ChatTurn(
     String platformId,
@@ -20,7 +22,8 @@ public record ChatTurn(
     Boolean streamingOverride,
     String configId,
     String routeUpdate,
-    boolean newSession) {
+    boolean newSession,
+    boolean generatedSession) {
 
   public boolean webchat() {
     return Webchat.is(platformId);

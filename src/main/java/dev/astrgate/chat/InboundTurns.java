@@ -46,7 +46,7 @@ final class InboundTurns {
     return Future.all(configId, userRow)
         .compose(v -> {
           ChatTurn turn = new ChatTurn(platformId, senderId, sessionId, umo, UUID.randomUUID().toString(), parts, null,
-              null, Boolean.FALSE, configId.result(), null, false);
+              null, Boolean.FALSE, configId.result(), null, false, false);
           Collector sink = new Collector();
           runner.run(turn, sink);
           return sink.done.future();

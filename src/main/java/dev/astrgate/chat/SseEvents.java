@@ -40,6 +40,15 @@ public final class SseEvents {
     return new JsonObject().put("type", "end").put("data", "").put("streaming", false).put("message_id", messageId);
   }
 
+  /**
+   * The frame of {@link #plain} written straight from its fields, with no JSON tree: the one event a turn sends per
+   * delta. Byte for byte the same as {@code frame(plain(...))}.
+   */
+  public static String plainFrame(String text, boolean streaming, String chainType, String messageId) {
+    return "data: {\"type\": \"plain\", \"data\": " + PyJson.encode(text) + ", \"streaming\": " + streaming
+        + ", \"chain_type\": " + PyJson.encode(chainType) + ", \"message_id\": " + PyJson.encode(messageId) + "}\n\n";
+  }
+
   /** One SSE frame: {@code data: <python-style json>\n\n}. */
   public static String frame(JsonObject event) {
     return "data: " + PyJson.encode(event) + "\n\n";

@@ -1,6 +1,7 @@
 package dev.astrgate.chat;
 
 import dev.astrgate.metrics.GatewayMetrics;
+import dev.astrgate.platform.webchat.Webchat;
 import dev.astrgate.provider.ChatProvider;
 import dev.astrgate.provider.ProviderCall;
 import dev.astrgate.provider.ProviderException;
@@ -17,6 +18,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Lock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -24,7 +27,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one webchat turn after validation, as named stages: rate limit, session lock, context, persona, provider
- * call, events, persistence, title. Every path ends the stream with {@code end}.
+ * call, events, persistence, title. Every path ends the stream with {@code end}, and {@code end} goes out only once
+ * every row of the turn is committed. The upstream call waits only for what it needs: the rate limit and the
+ * context (nothing at all for a session the gateway just made); the session row, the user row and the rate-limit hit
+ * of a new session are written alongside it.
  */
 final class TurnRunner {
   private static final Logger LOG = LoggerFactory.getLogger(TurnRunner.class);
@@ -64,6 +70,11 @@ final class TurnRunner {
     boolean ended;
     ProviderCall call;
     Lock lock;
+    /** The user row of a webchat turn, written alongside the upstream call; the bot row follows it. */
+    Future<ChatOps.Saved> userRow;
+    boolean intakeWritten;
+    /** Writes the stream's end waits for (session row, user row, a new session's rate-limit hit). */
+    final List<Future<?>> pending = new ArrayList<>();
 
     Turn(ChatTurn req, TurnSink sink, ChatSettings settings) {
       this.req = req;
@@ -83,11 +94,17 @@ final class TurnRunner {
       }
     });
     sink.send(SseEvents.sessionId(req.sessionId()));
-    // The rate-limit hit and the session lock are independent round trips, so both start at once; a discarded turn
+    if (!req.generatedSession()) {
+      // Another turn of this session may be queued: its user row goes now, so user rows keep arrival order.
+      writeIntake(t);
+    }
+    // The rate-limit hit, the session lock and (once locked) the context read start at once; a discarded turn
     // does not wait for the lock (lock() releases one granted after the turn ended).
     Future<Void> locked = lock(t);
-    rateLimit(t)
-        .compose(allowed -> allowed ? locked.compose(v -> converse(t)) : Future.succeededFuture())
+    Future<Boolean> allowed = rateLimit(t);
+    Future<ChatOps.Conversation> history = locked.compose(v -> loadContext(t));
+    allowed
+        .compose(ok -> ok ? history.compose(h -> converse(t, h)) : Future.succeededFuture())
         .onFailure(err -> {
           LOG.warn("chat turn failed session={} reason={}", req.sessionId(), err.toString());
           if (!t.closed && !t.ended) {
@@ -101,8 +118,51 @@ final class TurnRunner {
           if (t.lock != null) {
             t.lock.release();
           }
-          finish(t);
+          writeIntake(t);
+          Future.join(t.pending).onComplete(w -> {
+            if (w.failed()) {
+              LOG.warn("chat turn rows not saved session={} reason={}", req.sessionId(), w.cause().toString());
+              if (!t.closed && ar.succeeded()) {
+                t.sink.send(SseEvents.plain("Error occurred while processing agent request: " + w.cause().getMessage(),
+                    false, null, req.messageId()));
+              }
+            }
+            finish(t);
+          });
         });
+  }
+
+  /**
+   * Stage: the rows that record the request (webchat only; platform turns write theirs before the run), once. A
+   * session the gateway made for this turn is seen by no other turn, so its rows wait for the first token (or the
+   * turn's end): on a busy node the database's work then comes after the first tokens, not before them.
+   */
+  private void writeIntake(Turn t) {
+    ChatTurn r = t.req;
+    if (t.intakeWritten || !r.webchat()) {
+      return;
+    }
+    t.intakeWritten = true;
+    if (r.generatedSession()) {
+      t.pending.add(store.chat(new ChatOps.EnsureSession(r.sessionId(), r.username(), Webchat.ID)));
+      if (t.settings.rateLimitCount() > 0) {
+        // A bucket keyed by a session id made a moment ago holds only this hit, and the count is at least 1: it is
+        // recorded (the limit stays cluster-wide for the session's next turns) but nothing waits for it.
+        long now = System.currentTimeMillis() / 1000;
+        t.pending.add(store.chat(new ChatOps.Hit(r.umo(), now - now % t.settings.rateLimitSeconds())));
+      }
+    }
+    t.userRow = store.chat(new ChatOps.AppendHistory(Webchat.ID, r.sessionId(), r.username(),
+        new JsonObject().put("type", "user").put("message", r.parts())));
+    t.pending.add(t.userRow);
+  }
+
+  /** Stage: the UMO's current context; a session made for this turn has none, so nothing is read. */
+  private Future<ChatOps.Conversation> loadContext(Turn t) {
+    if (t.req.generatedSession()) {
+      return Future.succeededFuture(null);
+    }
+    return store.chat(new ChatOps.LoadContext(t.req.umo()));
   }
 
   private void finish(Turn t) {
@@ -125,6 +185,9 @@ final class TurnRunner {
     }
     long now = System.currentTimeMillis() / 1000;
     long window = now - now % s.rateLimitSeconds();
+    if (t.req.generatedSession()) {
+      return Future.succeededFuture(true);   // its hit is written with the session row (writeIntake)
+    }
     return store.chat(new ChatOps.Hit(t.req.umo(), window)).compose(hits -> {
       if (hits <= s.rateLimitCount()) {
         return Future.succeededFuture(true);
@@ -157,7 +220,7 @@ final class TurnRunner {
     });
   }
 
-  private Future<Void> converse(Turn t) {
+  private Future<Void> converse(Turn t, ChatOps.Conversation loaded) {
     ProviderRegistry registry = providersByConfig.getOrDefault(t.req.configId(), providersByConfig.get("default"));
     Optional<ChatProvider> provider;
     if (t.req.selectedProvider() != null && !t.req.selectedProvider().isBlank()) {
@@ -180,10 +243,8 @@ final class TurnRunner {
     ChatProvider p = provider.get();
     t.provider = p.id();
     String model = t.req.selectedModel() != null && !t.req.selectedModel().isBlank() ? t.req.selectedModel() : p.model();
-    Future<ChatOps.Conversation> history = store.chat(new ChatOps.LoadContext(t.req.umo()));
-    Future<Object> user = content.userContent(t.req.parts());
-    return Future.all(history, user).compose(v -> {
-      JsonArray past = history.result() == null ? new JsonArray() : history.result().messages();
+    return content.userContent(t.req.parts()).compose(userContent -> {
+      JsonArray past = loaded == null ? new JsonArray() : loaded.messages();
       JsonArray context = ContentBuilder.trim(past, t.settings.maxContextLength(), t.settings.dequeueContextLength());
       JsonArray messages = new JsonArray();
       String system = t.req.webchat() ? t.settings.systemPrompt() : t.settings.personaPrompt();
@@ -191,7 +252,7 @@ final class TurnRunner {
         messages.add(new JsonObject().put("role", "system").put("content", system));
       }
       context.forEach(messages::add);
-      messages.add(new JsonObject().put("role", "user").put("content", user.result()));
+      messages.add(new JsonObject().put("role", "user").put("content", userContent));
       if (t.closed) {
         return Future.failedFuture(ProviderException.cancelled());
       }
@@ -210,9 +271,10 @@ final class TurnRunner {
         firstToken(t, metrics);
         t.text.append(delta);
         if (t.streaming && !t.closed) {
-          t.sink.send(SseEvents.plain(delta, true, null, t.req.messageId()));
+          t.sink.sendPlain(delta, true, null, t.req.messageId());
           applyBackpressure(t);
         }
+        writeIntake(t);
       }
 
       @Override
@@ -220,9 +282,10 @@ final class TurnRunner {
         firstToken(t, metrics);
         t.reasoning.append(delta);
         if (showReasoning && !t.closed) {
-          t.sink.send(SseEvents.plain(delta, true, "reasoning", t.req.messageId()));
+          t.sink.sendPlain(delta, true, "reasoning", t.req.messageId());
           applyBackpressure(t);
         }
+        writeIntake(t);
       }
     };
     t.callStartNanos = System.nanoTime();
@@ -326,6 +389,7 @@ final class TurnRunner {
   }
 
   private Future<ChatOps.Saved> saveBot(Turn t, String text, String reasoning, JsonObject stats, boolean interrupted) {
+    writeIntake(t);
     JsonObject content = new JsonObject().put("type", "bot")
         .put("message", new JsonArray().add(new JsonObject().put("type", "plain").put("text", text)));
     if (!reasoning.isEmpty()) {
@@ -335,6 +399,8 @@ final class TurnRunner {
     if (interrupted) {
       content.put("interrupted", true);
     }
-    return store.chat(new ChatOps.AppendHistory(t.req.platformId(), t.req.sessionId(), "bot", content));
+    ChatOps.AppendHistory row = new ChatOps.AppendHistory(t.req.platformId(), t.req.sessionId(), "bot", content);
+    // After the user row, so history keeps the turn's order whichever connection each write took.
+    return t.userRow == null ? store.chat(row) : t.userRow.transform(ar -> store.chat(row));
   }
 }

@@ -40,9 +40,6 @@ public final class Addresses {
     }
   }
 
-  /** Node: the HTTP layer hands a validated chat turn (with its event sink) to a ChatVerticle. */
-  public static final Address CHAT_TURN = new Address("chat.turn", Scope.NODE);
-
   /** Node: published when keys change (the database NOTIFY reaches every node); each node drops its key cache. */
   public static final Address KEYS_CHANGED = new Address("auth.keys.changed", Scope.NODE);
 

@@ -47,6 +47,7 @@ public final class ApiVerticle extends VerticleBase {
   private final PlatformRouting routing;
   private final LiveStreams streams;
   private HttpServer server;
+  private ChatRoutes chat;
 
   public ApiVerticle(ApiSettings settings, KeyCache keyCache, BooleanSupplier ready, PlatformHub platforms,
                      ClusterInfo cluster, PlatformRouting routing, LiveStreams streams) {
@@ -101,7 +102,7 @@ public final class ApiVerticle extends VerticleBase {
     InfoRoutes info = new InfoRoutes(settings.confs());
     SessionRoutes sessions = new SessionRoutes(store);
     FileRoutes files = new FileRoutes(store, settings.options().uploadMaxBytes());
-    ChatRoutes chat = new ChatRoutes(vertx, new ChatIntake(store, settings.confs()), store, streams, settings.options().sseHeartbeatSeconds(),
+    chat = new ChatRoutes(vertx, new ChatIntake(store, settings.confs()), store, streams, settings.options().sseHeartbeatSeconds(),
         settings.node().runs("chat"));
     ImRoutes im = new ImRoutes(vertx, store, cluster, routing);
     Map<String, Handler<RoutingContext>> handlers = Map.of(
@@ -232,7 +233,13 @@ public final class ApiVerticle extends VerticleBase {
     if (server == null) {
       return Future.succeededFuture();
     }
-    // Stop accepting, let in-flight requests finish within the grace period.
-    return server.shutdown(settings.node().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
+    // Stop accepting, let in-flight requests finish within the grace period; then the turns' upstream clients go.
+    return server.shutdown(settings.node().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)
+        .eventually(() -> {
+          if (chat != null) {
+            chat.close();
+          }
+          return Future.succeededFuture();
+        });
   }
 }

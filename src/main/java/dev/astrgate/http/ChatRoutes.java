@@ -2,30 +2,30 @@ package dev.astrgate.http;
 
 import dev.astrgate.chat.ChatIntake;
 import dev.astrgate.chat.ChatTurn;
-import dev.astrgate.chat.ChatVerticle;
 import dev.astrgate.chat.SseEvents;
-import dev.astrgate.cluster.Addresses;
+import dev.astrgate.chat.Turns;
+import dev.astrgate.message.MessageParts;
 import dev.astrgate.platform.webchat.LiveStreams;
 import dev.astrgate.platform.webchat.Webchat;
-import dev.astrgate.message.MessageParts;
 import dev.astrgate.store.ChatOps;
 import dev.astrgate.store.StoreClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-/** POST /api/v1/chat: validate and persist the user turn, then stream the turn's events as SSE. */
+/**
+ * POST /api/v1/chat: validate, then run the turn on this request's event loop and stream its events as SSE (the
+ * turn writes its rows alongside the upstream call).
+ */
 final class ChatRoutes {
-  private static final DeliveryOptions TURN = Addresses.CHAT_TURN.delivery();
-
   private final Vertx vertx;
   private final ChatIntake intake;
   private final StoreClient store;
   private final int heartbeatSeconds;
   private final boolean enabled;
   private final LiveStreams streams;
+  private final Turns turns;
 
   ChatRoutes(Vertx vertx, ChatIntake intake, StoreClient store, LiveStreams streams, int heartbeatSeconds,
              boolean enabled) {
@@ -35,6 +35,14 @@ final class ChatRoutes {
     this.intake = intake;
     this.store = store;
     this.heartbeatSeconds = heartbeatSeconds;
+    this.turns = enabled ? new Turns(vertx, intake.confs()) : null;
+  }
+
+  /** Closes the upstream clients once the server has let its in-flight requests finish. */
+  void close() {
+    if (turns != null) {
+      turns.close();
+    }
   }
 
   void chat(RoutingContext ctx) {
@@ -51,7 +59,7 @@ final class ChatRoutes {
     SseResponse sse = new SseResponse(vertx, ctx.response(), heartbeatSeconds);
     sse.open();
     sse.whenDone(streams.open(turn.sessionId(), pushed -> pushInto(sse, turn, pushed)));
-    vertx.eventBus().send(Addresses.CHAT_TURN.name(), new ChatVerticle.TurnRequest(turn, sse, ctx.get(Responses.REQUEST_ID)), TURN);
+    turns.run(turn, sse);
   }
 
   /** A proactive message for this session, shown live in the open stream and kept in history (Part A.9). */

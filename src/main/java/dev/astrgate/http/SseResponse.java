@@ -6,27 +6,35 @@ import dev.astrgate.metrics.GatewayMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 
 /**
  * An SSE response as a turn's sink: frames are written the moment they are sent, in order, from whichever context
- * sends them; a comment heartbeat fills silences; the client's departure is reported back to the turn.
+ * sends them; a comment heartbeat fills silences; the client's departure is reported back to the turn. Handlers
+ * the turn registers are published through volatile fields, each with the context to run on, so no lock is taken.
  */
 final class SseResponse implements TurnSink {
   private static final String HEARTBEAT = ": heartbeat\n\n";
 
   private final Vertx vertx;
   private final Context httpContext;
+  private final Context httpRoot;
   private final HttpServerResponse response;
   private final long heartbeatMillis;
   private volatile boolean full;
   private volatile boolean closed;
   private volatile boolean ended;
   private long lastWrite = System.currentTimeMillis();
-  private Runnable closeHandler;
-  private Context closeContext;
-  private Runnable drainHandler;
-  private Context drainContext;
+  private volatile Callback closeHandler;
+  private volatile Callback drainHandler;
+
+  /** A handler and the context it runs on. */
+  private record Callback(Runnable handler, Context context) {
+    void fire() {
+      context.runOnContext(v -> handler.run());
+    }
+  }
 
   private final GatewayMetrics metrics;
   private boolean counted;
@@ -36,6 +44,7 @@ final class SseResponse implements TurnSink {
     this.vertx = vertx;
     this.metrics = GatewayMetrics.of(vertx);
     this.httpContext = vertx.getOrCreateContext();
+    this.httpRoot = ((ContextInternal) httpContext).unwrap();
     this.response = response;
     this.heartbeatMillis = Math.max(1, heartbeatSeconds) * 1000L;
   }
@@ -90,25 +99,34 @@ final class SseResponse implements TurnSink {
     closed = true;
     Heartbeats.leave(httpContext, this);
     uncount();
-    Runnable h;
-    Context c;
-    synchronized (this) {
-      h = closeHandler;
-      c = closeContext;
-    }
+    Callback h = closeHandler;
     if (h != null) {
-      c.runOnContext(v -> h.run());
+      h.fire();
     }
   }
 
   @Override
   public void send(JsonObject event) {
-    String frame = SseEvents.frame(event);
-    if (Vertx.currentContext() == httpContext) {
+    sendFrame(SseEvents.frame(event));
+  }
+
+  @Override
+  public void sendPlain(String text, boolean streaming, String chainType, String messageId) {
+    sendFrame(SseEvents.plainFrame(text, streaming, chainType, messageId));
+  }
+
+  private void sendFrame(String frame) {
+    if (onLoop()) {
       write(frame);
     } else {
       httpContext.runOnContext(v -> write(frame));
     }
+  }
+
+  /** On the response's event loop (its context or another context of the same loop), a frame is written at once. */
+  private boolean onLoop() {
+    Context c = Vertx.currentContext();
+    return c == httpContext || (c instanceof ContextInternal ci && ci.unwrap() == httpRoot);
   }
 
   private void write(String frame) {
@@ -121,15 +139,10 @@ final class SseResponse implements TurnSink {
       full = true;
       response.drainHandler(v -> {
         full = false;
-        Runnable h;
-        Context c;
-        synchronized (this) {
-          h = drainHandler;
-          c = drainContext;
-          drainHandler = null;
-        }
+        Callback h = drainHandler;
+        drainHandler = null;
         if (h != null) {
-          c.runOnContext(x -> h.run());
+          h.fire();
         }
       });
     }
@@ -140,40 +153,48 @@ final class SseResponse implements TurnSink {
     return full;
   }
 
+  /**
+   * Publishes the handler, then looks at {@code full}: the drain handler clears {@code full} before it reads the
+   * handler, so of the two sides at least one sees the other and the handler runs (at most twice; resume is
+   * idempotent). The same order guards {@link #onClose}.
+   */
   @Override
-  public synchronized void onDrain(Runnable handler) {
-    drainHandler = handler;
-    drainContext = Vertx.currentContext() == null ? httpContext : Vertx.currentContext();
+  public void onDrain(Runnable handler) {
+    Callback cb = new Callback(handler, Vertx.currentContext() == null ? httpContext : Vertx.currentContext());
+    drainHandler = cb;
     if (!full) {
       drainHandler = null;
-      drainContext.runOnContext(v -> handler.run());
+      cb.fire();
     }
   }
 
   @Override
   public void onClose(Runnable handler) {
-    Context ctx = Vertx.currentContext() == null ? httpContext : Vertx.currentContext();
-    synchronized (this) {
-      closeHandler = handler;
-      closeContext = ctx;
-    }
+    Callback cb = new Callback(handler, Vertx.currentContext() == null ? httpContext : Vertx.currentContext());
+    closeHandler = cb;
     if (closed) {
-      ctx.runOnContext(v -> handler.run());
+      cb.fire();
     }
   }
 
   @Override
   public void end() {
-    httpContext.runOnContext(v -> {
-      if (ended) {
-        return;
-      }
-      ended = true;
-      Heartbeats.leave(httpContext, this);
-      uncount();
-      if (!closed) {
-        response.end();
-      }
-    });
+    if (onLoop()) {
+      finishResponse();
+    } else {
+      httpContext.runOnContext(v -> finishResponse());
+    }
+  }
+
+  private void finishResponse() {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    Heartbeats.leave(httpContext, this);
+    uncount();
+    if (!closed) {
+      response.end();
+    }
   }
 }

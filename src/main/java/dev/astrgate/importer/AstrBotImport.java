@@ -3,6 +3,7 @@ package dev.astrgate.importer;
 import dev.astrgate.auth.LegacyKeys;
 import dev.astrgate.config.ConfException;
 import dev.astrgate.config.ConfLoader;
+import dev.astrgate.platform.webchat.Webchat;
 import dev.astrgate.store.AttachmentRepository;
 import dev.astrgate.store.KeyRepository;
 import io.vertx.core.json.DecodeException;
@@ -425,7 +426,7 @@ public final class AstrBotImport {
         try (PreparedStatement s = pg.prepareStatement("INSERT INTO platform_sessions (session_id, platform_id, creator,"
             + " display_name, is_group, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
           s.setString(1, sid);
-          s.setString(2, rs.getString("platform_id") == null ? "webchat" : rs.getString("platform_id"));
+          s.setString(2, rs.getString("platform_id") == null ? Webchat.ID : rs.getString("platform_id"));
           s.setString(3, creator);
           s.setString(4, rs.getString("display_name"));
           s.setInt(5, rs.getInt("is_group"));

@@ -12,6 +12,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Shareable;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -31,6 +33,10 @@ public final class GatewayMetrics implements Shareable {
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicInteger openStreams = new AtomicInteger();
+  // Meters by name and tags, built on first use: looking a meter up in the registry on every call (builder, id,
+  // tag sort, registry map, double-registration check) cost more than the send it counted.
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
   public GatewayMetrics(String nodeName) {
     registry.config().commonTags("node", nodeName);
@@ -64,8 +70,7 @@ public final class GatewayMetrics implements Shareable {
 
   /** One finished chat turn; outcome is ok, error, cancelled, rate_limited or no_provider. */
   public void turn(String provider, String outcome) {
-    Counter.builder("astrgate_chat_turns").description("Chat turns by provider and outcome")
-        .tag("provider", provider).tag("outcome", outcome).register(registry).increment();
+    counter("astrgate_chat_turns", "Chat turns by provider and outcome", "provider", provider, "outcome", outcome).increment();
   }
 
   public void timeToFirstToken(String provider, long nanos) {
@@ -78,21 +83,18 @@ public final class GatewayMetrics implements Shareable {
   }
 
   public void tokens(String provider, long in, long out) {
-    Counter.builder("astrgate_chat_tokens").description("LLM tokens by direction").tag("provider", provider)
-        .tag("direction", "in").register(registry).increment(in);
-    Counter.builder("astrgate_chat_tokens").description("LLM tokens by direction").tag("provider", provider)
-        .tag("direction", "out").register(registry).increment(out);
+    counter("astrgate_chat_tokens", "LLM tokens by direction", "provider", provider, "direction", "in").increment(in);
+    counter("astrgate_chat_tokens", "LLM tokens by direction", "provider", provider, "direction", "out").increment(out);
   }
 
   public void cancellation(String provider) {
-    Counter.builder("astrgate_chat_cancellations").description("Turns whose client left; the upstream call was cancelled")
-        .tag("provider", provider).register(registry).increment();
+    counter("astrgate_chat_cancellations", "Turns whose client left; the upstream call was cancelled", "provider", provider,
+        null, null).increment();
   }
 
   /** kind is the provider's error type, for example APITimeoutError. */
   public void upstreamError(String provider, String kind) {
-    Counter.builder("astrgate_chat_upstream_errors").description("Upstream LLM failures by kind")
-        .tag("provider", provider).tag("kind", kind).register(registry).increment();
+    counter("astrgate_chat_upstream_errors", "Upstream LLM failures by kind", "provider", provider, "kind", kind).increment();
   }
 
   public void streamOpened() {
@@ -105,14 +107,12 @@ public final class GatewayMetrics implements Shareable {
 
   /** reason is missing, invalid, scope or bound_user. */
   public void authFailure(String reason) {
-    Counter.builder("astrgate_auth_failures").description("Refused API-key checks by reason")
-        .tag("reason", reason).register(registry).increment();
+    counter("astrgate_auth_failures", "Refused API-key checks by reason", "reason", reason, null, null).increment();
   }
 
   /** One proactive or reply send; outcome is ok, refused, timeout, not_found or unavailable. */
   public void platformSend(String platform, String outcome, long nanos) {
-    Counter.builder("astrgate_platform_sends").description("Platform sends by outcome")
-        .tag("platform", platform).tag("outcome", outcome).register(registry).increment();
+    counter("astrgate_platform_sends", "Platform sends by outcome", "platform", platform, "outcome", outcome).increment();
     timer("astrgate_platform_send_duration", "Platform send latency", null).record(nanos, TimeUnit.NANOSECONDS);
   }
 
@@ -137,10 +137,28 @@ public final class GatewayMetrics implements Shareable {
   }
 
   private Timer timer(String name, String description, String provider) {
-    Timer.Builder b = Timer.builder(name).description(description).serviceLevelObjectives(LATENCY_BUCKETS);
-    if (provider != null) {
-      b.tag("provider", provider);
+    return timers.computeIfAbsent(provider == null ? name : name + '\0' + provider, k -> {
+      Timer.Builder b = Timer.builder(name).description(description).serviceLevelObjectives(LATENCY_BUCKETS);
+      if (provider != null) {
+        b.tag("provider", provider);
+      }
+      return b.register(registry);
+    });
+  }
+
+  /** A counter with one or two tags (k2 null for one), registered once. */
+  private Counter counter(String name, String description, String k1, String v1, String k2, String v2) {
+    String key = k2 == null ? name + '\0' + v1 : name + '\0' + v1 + '\0' + v2;
+    Counter c = counters.get(key);
+    if (c != null) {
+      return c;
     }
-    return b.register(registry);
+    return counters.computeIfAbsent(key, k -> {
+      Counter.Builder b = Counter.builder(name).description(description).tag(k1, v1);
+      if (k2 != null) {
+        b.tag(k2, v2);
+      }
+      return b.register(registry);
+    });
   }
 }

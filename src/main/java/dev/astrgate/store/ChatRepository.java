@@ -14,11 +14,13 @@ import dev.astrgate.store.ChatOps.SessionOwner;
 import dev.astrgate.store.ChatOps.SetRoute;
 import dev.astrgate.store.ChatOps.SetTitle;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,12 +30,31 @@ import java.util.UUID;
 public final class ChatRepository {
   private static final String ROUTES_KEY = "umop_config_routing";
 
+  private static final String INSERT_HISTORY = "INSERT INTO platform_message_history"
+      + " (platform_id, user_id, sender_id, sender_name, content) VALUES ($1, $2, $3, $3, $4) RETURNING id, created_at";
+
   private final Pool pool;
   private final AttachmentRepository attachments;
+  private final boolean batching;
+  /** History rows waiting for the batch in flight to finish; touched only on the owning event loop. */
+  private final List<PendingRow> queued = new ArrayList<>();
+  private boolean inFlight;
+
+  private record PendingRow(AppendHistory op, Promise<Saved> promise) {
+  }
 
   public ChatRepository(Pool pool, AttachmentRepository attachments) {
+    this(pool, attachments, false);
+  }
+
+  /**
+   * {@code batching}: history rows are group-committed, one batch at a time; only for a repository used from a
+   * single event loop (its state is not shared across threads).
+   */
+  ChatRepository(Pool pool, AttachmentRepository attachments, boolean batching) {
     this.pool = pool;
     this.attachments = attachments;
+    this.batching = batching;
   }
 
   /** Runs one operation; the cast is safe because each record fixes its reply type. */
@@ -84,14 +105,66 @@ public final class ChatRepository {
             : owner(o.sessionId()));
   }
 
+  /**
+   * One history row. With batching, a row that arrives while a batch is being committed waits for it and goes
+   * with the others that arrived meanwhile, as one batch in one implicit transaction (one commit, one WAL flush).
+   * A lone row goes at once. Each caller hears of its row only after the commit that holds it.
+   */
   private Future<Saved> appendHistory(AppendHistory o) {
-    return pool.preparedQuery("INSERT INTO platform_message_history (platform_id, user_id, sender_id, sender_name, content)"
-            + " VALUES ($1, $2, $3, $3, $4) RETURNING id, created_at")
-        .execute(Tuple.of(o.platformId(), o.userId(), o.sender(), o.content()))
-        .map(rows -> {
-          Row r = rows.iterator().next();
-          return new Saved(r.getLong("id"), Timestamps.iso(r.getOffsetDateTime("created_at")));
-        });
+    if (!batching) {
+      return insertRow(o);
+    }
+    Promise<Saved> p = Promise.promise();
+    queued.add(new PendingRow(o, p));
+    if (!inFlight) {
+      flush();
+    }
+    return p.future();
+  }
+
+  private void flush() {
+    if (queued.isEmpty()) {
+      inFlight = false;
+      return;
+    }
+    inFlight = true;
+    List<PendingRow> batch = new ArrayList<>(queued);
+    queued.clear();
+    if (batch.size() == 1) {
+      PendingRow only = batch.get(0);
+      insertRow(only.op()).onComplete(ar -> {
+        only.promise().handle(ar);
+        flush();
+      });
+      return;
+    }
+    List<Tuple> tuples = new ArrayList<>(batch.size());
+    batch.forEach(r -> tuples.add(row(r.op())));
+    pool.preparedQuery(INSERT_HISTORY).executeBatch(tuples).onComplete(ar -> {
+      if (ar.succeeded()) {
+        RowSet<Row> rs = ar.result();
+        for (PendingRow r : batch) {
+          r.promise().complete(saved(rs.iterator().next()));
+          rs = rs.next();
+        }
+      } else {
+        // One bad row must not cost the others theirs: each goes again on its own.
+        batch.forEach(r -> insertRow(r.op()).onComplete(r.promise()));
+      }
+      flush();
+    });
+  }
+
+  private Future<Saved> insertRow(AppendHistory o) {
+    return pool.preparedQuery(INSERT_HISTORY).execute(row(o)).map(rows -> saved(rows.iterator().next()));
+  }
+
+  private static Tuple row(AppendHistory o) {
+    return Tuple.of(o.platformId(), o.userId(), o.sender(), o.content());
+  }
+
+  private static Saved saved(Row r) {
+    return new Saved(r.getLong("id"), Timestamps.iso(r.getOffsetDateTime("created_at")));
   }
 
   private Future<Conversation> loadContext(String umo) {
@@ -110,26 +183,23 @@ public final class ChatRepository {
         });
   }
 
-  /** Creates the UMO's current conversation on its first turn, else replaces its messages. */
+  /**
+   * Creates the UMO's current conversation on its first turn, else replaces its messages: one statement, so one
+   * round trip and one commit (it was a transaction of four round trips). Turns of one session never overlap (the
+   * session lock), so the row read under FOR UPDATE is the one the statement writes.
+   */
   private Future<Void> saveContext(SaveContext o) {
-    return pool.withTransaction(conn -> conn.preparedQuery("SELECT value->>'val' FROM preferences"
-            + " WHERE scope = 'umo' AND scope_id = $1 AND key = 'sel_conv_id' FOR UPDATE")
-        .execute(Tuple.of(o.umo()))
-        .compose(rows -> {
-          if (rows.size() > 0) {
-            return conn.preparedQuery("UPDATE conversations SET content = $2, token_usage = token_usage + $3, updated_at = now()"
-                    + " WHERE conversation_id = $1")
-                .execute(Tuple.of(rows.iterator().next().getString(0), o.messages(), o.tokens())).mapEmpty();
-          }
-          String id = UUID.randomUUID().toString();
-          return conn.preparedQuery("INSERT INTO conversations (conversation_id, platform_id, user_id, content, token_usage)"
-                  + " VALUES ($1, $2, $3, $4, $5)")
-              .execute(Tuple.of(id, o.platformId(), o.umo(), o.messages(), o.tokens()))
-              .compose(v -> conn.preparedQuery("INSERT INTO preferences (scope, scope_id, key, value) VALUES ('umo', $1, 'sel_conv_id', $2)"
-                      + " ON CONFLICT (scope, scope_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()")
-                  .execute(Tuple.of(o.umo(), new JsonObject().put("val", id))))
-              .mapEmpty();
-        }));
+    return pool.preparedQuery("WITH cur AS (SELECT value->>'val' AS id FROM preferences"
+            + " WHERE scope = 'umo' AND scope_id = $1::varchar AND key = 'sel_conv_id' FOR UPDATE),"
+            + " upd AS (UPDATE conversations SET content = $3::jsonb, token_usage = token_usage + $4::int, updated_at = now()"
+            + " WHERE conversation_id = (SELECT id FROM cur) RETURNING 1),"
+            + " ins AS (INSERT INTO conversations (conversation_id, platform_id, user_id, content, token_usage)"
+            + " SELECT $5::varchar, $2::varchar, $1::varchar, $3::jsonb, $4::int WHERE NOT EXISTS (SELECT 1 FROM cur) RETURNING conversation_id)"
+            + " INSERT INTO preferences (scope, scope_id, key, value)"
+            + " SELECT 'umo', $1, 'sel_conv_id', jsonb_build_object('val', conversation_id) FROM ins"
+            + " ON CONFLICT (scope, scope_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()")
+        .execute(Tuple.of(o.umo(), o.platformId(), o.messages(), o.tokens(), UUID.randomUUID().toString()))
+        .mapEmpty();
   }
 
   private Future<JsonObject> loadRoutes() {

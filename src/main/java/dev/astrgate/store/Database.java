@@ -107,6 +107,10 @@ public final class Database implements AutoCloseable {
         .setRegisterShutdownHook(false)
         .setServerConfig("max_connections", "200")
         .setServerConfig("listen_addresses", "127.0.0.1")
+        // zonky starts the server for tests, with fsync off (-F) and synchronous_commit off; a node's committed rows
+        // must survive a crash of the machine, so both go back on (a -c after -F wins).
+        .setServerConfig("fsync", "on")
+        .setServerConfig("synchronous_commit", "on")
         .start();
     LOG.info("embedded postgresql started dir={} port={} ms={}", pgDir, pg.getPort(), (System.nanoTime() - t0) / 1_000_000);
     return pg;

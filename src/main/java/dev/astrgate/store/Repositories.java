@@ -9,9 +9,14 @@ record Repositories(Pool pool, KeyRepository keys, SessionRepository sessions, A
                     PreferenceRepository preferences, ChatRepository chat) {
 
   static Repositories over(Vertx vertx, Pool pool) {
+    return over(vertx, pool, false);
+  }
+
+  /** {@code oneEventLoop}: used only from one event loop, so history rows may be group-committed. */
+  static Repositories over(Vertx vertx, Pool pool, boolean oneEventLoop) {
     AttachmentRepository attachments = new AttachmentRepository(vertx, pool);
     return new Repositories(pool, new KeyRepository(pool), new SessionRepository(pool), attachments,
-        new PreferenceRepository(pool), new ChatRepository(pool, attachments));
+        new PreferenceRepository(pool), new ChatRepository(pool, attachments, oneEventLoop));
   }
 
   Future<Void> close() {

@@ -55,7 +55,7 @@ final class StoreAccess implements Shareable {
     Repositories repos = byContext.get(root);
     if (repos == null) {
       String name = "astrgate-pg-" + created.incrementAndGet();
-      repos = Repositories.over(vertx, StoreVerticle.createPool(vertx, options, perContextSize, name));
+      repos = Repositories.over(vertx, StoreVerticle.createPool(vertx, options, perContextSize, name), true);
       byContext.put(root, repos);
       LOG.info("store pool created name={} size={} thread={}", name, perContextSize, Thread.currentThread().getName());
     }

@@ -55,10 +55,12 @@ public final class StoreVerticle extends VerticleBase {
         .setCachePreparedStatements(true)
         .setPipeliningLimit(256);
     // The wait queue is generous on purpose: closing 10,000 streams at once queues two writes each (the partial
-    // replies), and refusing them would lose rows; the 5 s connection timeout still bounds every wait.
+    // replies), and refusing them would lose rows; the 5 s connection timeout still bounds every wait. Idle
+    // connections stay open (the pools are small): a reconnect is a new backend and, with a password, a SCRAM
+    // exchange; with a 60 s idle timeout a pool used only now and then (a key touch) reconnected each time.
     return PgBuilder.pool()
         .with(new NetClientOptions().setConnectTimeout(3000))
-        .with(new PoolOptions().setMaxSize(size).setConnectionTimeout(5).setIdleTimeout(60).setMaxWaitQueueSize(65_536)
+        .with(new PoolOptions().setMaxSize(size).setConnectionTimeout(5).setIdleTimeout(0).setMaxWaitQueueSize(65_536)
             .setName(name).setShared(false))
         .connectingTo(o)
         .using(vertx)

@@ -18,6 +18,11 @@ public final class Timestamps {
     OffsetDateTime u = t.withOffsetSameInstant(ZoneOffset.UTC);
     int micros = u.getNano() / 1000;
     String base = BASE.format(u);
-    return micros == 0 ? base + "+00:00" : base + String.format(".%06d", micros) + "+00:00";
+    if (micros == 0) {
+      return base + "+00:00";
+    }
+    // Zero-padded to six digits without String.format, which cost 2-4 % of a turn's CPU in the profile.
+    String digits = Integer.toString(micros + 1_000_000).substring(1);
+    return base + "." + digits + "+00:00";
   }
 }

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Issue 10's method on this machine: the gateway JVM and its embedded PostgreSQL pinned to core 0 (taskset -c 0),
+# the OpenAI-compatible mock, the OneBot end and the outside load generators (undici, wrk, hey) pinned to core 1;
+# direct-to-mock and through-the-gateway alternate in one run. Prints the issue's table: now, at the issue, goal.
+# Usage: bench/hotpaths.sh          (about 4 minutes; every step is bounded by `timeout`)
+# Knobs: PHASES=chat,im  TTFT_TURNS=400  TURN_SECONDS=10  DELTA_SECONDS=10  WRK_SECONDS=10  HEY_SECONDS=10
+#        GATEWAY_JFR=<file>  (record a JFR profile of the chat gateway, settings=profile)
+#        NODE_A_JFR=<file>   (same for node A of the im phase)
+#        ACCESS_LOG=WARN     (level of the access log in every node; INFO, the product's default, logs each request)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PHASES=${PHASES:-chat,im}
+TTFT_TURNS=${TTFT_TURNS:-400}
+TURN_SECONDS=${TURN_SECONDS:-10}
+DELTA_SECONDS=${DELTA_SECONDS:-10}
+WRK_SECONDS=${WRK_SECONDS:-10}
+HEY_SECONDS=${HEY_SECONDS:-10}
+GATEWAY_JFR=${GATEWAY_JFR:-}
+NODE_A_JFR=${NODE_A_JFR:-}
+ACCESS_LOG=${ACCESS_LOG:-WARN}
+GW_CPU=0
+LOAD_CPU=1
+ulimit -n 65536 2>/dev/null || true
+
+# --- outside tools, installed here: wrk and hey from Debian, undici from npm (package-lock.json pinned)
+need_apt=()
+command -v wrk > /dev/null || need_apt+=(wrk)
+command -v hey > /dev/null || need_apt+=(hey)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing ${need_apt[*]} from Debian ..." >&2
+  timeout 300 apt-get install -y -q "${need_apt[@]}" > /dev/null || { timeout 120 apt-get update -q > /dev/null && timeout 300 apt-get install -y -q "${need_apt[@]}" > /dev/null; }
+fi
+if [ ! -d bench/hotpaths/node_modules/undici ]; then
+  (cd bench/hotpaths && timeout 300 npm ci --no-audit --no-fund --loglevel=error)
+fi
+if [ ! -f target/astrgate.jar ] || [ -n "$(find src/main pom.xml -newer target/astrgate.jar -print -quit)" ]; then
+  echo "building target/astrgate.jar ..." >&2
+  mvn -B -q package -DskipTests
+fi
+
+WORK=$(mktemp -d /tmp/astrgate-hotpaths.XXXXXX)
+PIDS=()
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  for ((i=${#PIDS[@]}-1; i>=0; i--)); do kill "${PIDS[$i]}" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do for _ in $(seq 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; kill -9 "$p" 2>/dev/null || true; done
+  for pm in "$WORK"/*/data/pg/postmaster.pid; do
+    [ -f "$pm" ] || continue
+    local pg; pg=$(head -1 "$pm" 2>/dev/null || true)
+    [ -n "$pg" ] && kill -INT "$pg" 2>/dev/null || true
+  done
+  if [ "$rc" -ne 0 ]; then
+    echo "--- hotpaths.sh failed (rc $rc); logs kept in $WORK" >&2
+    tail -5 "$WORK"/*/node.log 2>/dev/null >&2 || true
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+  local p
+  for _ in $(seq 200); do
+    p=$(( 20000 + RANDOM % 12000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+  done
+  echo "hotpaths.sh: no free port" >&2; exit 1
+}
+wait_for() {   # wait_for <seconds> <what> <command...>
+  local deadline=$(( $(date +%s) + $1 )) what=$2; shift 2
+  until "$@" > /dev/null 2>&1; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then echo "hotpaths.sh: timed out waiting for $what" >&2; return 1; fi
+    sleep 0.2
+  done
+}
+load() { echo "   load average $(cut -d' ' -f1-3 /proc/loadavg) — $*" >&2; }
+RESULTS="$WORK/results.jsonl"
+: > "$RESULTS"
+KEY="abk_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+
+# start_node <name> <port> <cluster: true|false> <database url or ""> <pg port or ""> <jfr file or ""> <conf json>
+start_node() {
+  local name=$1 port=$2 clustered=$3 db=$4 pgport=$5 jfr=$6 conf=$7
+  local dir="$WORK/$name"
+  mkdir -p "$dir/conf"
+  printf '%s\n' "$conf" > "$dir/conf/default.json"
+  local opts=(-Xmx1g "-Dastrgate.access.level=$ACCESS_LOG")
+  [ -n "$jfr" ] && opts+=("-XX:StartFlightRecording=settings=profile,filename=$jfr,dumponexit=true")
+  (
+    export ASTRGATE_PORT=$port ASTRGATE_HOST=127.0.0.1 ASTRGATE_DATA_DIR="$dir/data" ASTRGATE_CONF_DIR="$dir/conf" \
+      ASTRGATE_BOOTSTRAP_KEY="$KEY" ASTRGATE_NODE_NAME="$name"
+    [ -n "$db" ] && export ASTRGATE_DATABASE_URL="$db"
+    [ -n "$pgport" ] && export ASTRGATE_EMBEDDED_DB_PORT="$pgport"
+    if [ "$clustered" = true ]; then export ASTRGATE_CLUSTER=true ASTRGATE_CLUSTER_CONFIG="$WORK/cluster.xml"; fi
+    exec taskset -c "$GW_CPU" java "${opts[@]}" -jar target/astrgate.jar > "$dir/node.log" 2>&1
+  ) &
+  PIDS+=($!)
+  eval "PID_${name//-/_}=$!"
+  wait_for 180 "$name's /readyz" curl -sf "http://127.0.0.1:$port/readyz"
+}
+
+echo "astrgate hot paths bench (issue 10) — $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')); $(java -version 2>&1 | head -1)"
+echo "gateway JVM(s) + embedded PostgreSQL: taskset -c $GW_CPU; mock, OneBot end, undici/wrk/hey: taskset -c $LOAD_CPU"
+echo "access log level: $ACCESS_LOG"
+echo "uptime at start: $(uptime)"
+
+# --- the mock, on the load core
+taskset -c "$LOAD_CPU" node bench/hotpaths/mock.mjs "$WORK/mock.port" > "$WORK/mock.log" 2>&1 &
+PIDS+=($!)
+wait_for 30 "the mock" test -s "$WORK/mock.port"
+MOCK="http://127.0.0.1:$(cat "$WORK/mock.port")/v1"
+LOADGEN=(timeout 300 taskset -c "$LOAD_CPU" node bench/hotpaths/load.mjs)
+
+chat_conf() {
+  cat <<EOF
+{
+  "provider_sources": [{"id": "mock", "type": "openai_chat_completion", "enable": true, "key": ["sk-bench"],
+     "api_base": "$MOCK", "timeout": 600, "custom_headers": {}}],
+  "provider": [{"id": "default", "provider_source_id": "mock", "model": "d2i0", "enable": true, "modalities": ["text"]}],
+  "provider_settings": {"default_provider_id": "default", "streaming_response": true, "display_reasoning_text": false,
+     "max_context_length": -1, "dequeue_context_length": 1, "generate_session_title": false},
+  "platform": [],
+  "platform_settings": {"rate_limit": {"time": 60, "count": 100000000, "strategy": "stall"}},
+  "sse": {"heartbeat_seconds": 5}
+}
+EOF
+}
+CHAT_CONF=$(chat_conf)
+
+if [[ ",$PHASES," == *",chat,"* ]]; then
+  echo
+  echo "== chat: one gateway (embedded PostgreSQL), unclustered"
+  PORT=$(free_port)
+  start_node chat "$PORT" false "" "" "$GATEWAY_JFR" "$CHAT_CONF"
+  GW="http://127.0.0.1:$PORT"
+  PM="$WORK/chat/data/pg/postmaster.pid"
+  load "warm-up (2,000 turns one at a time, 128 at once x3)"
+  "${LOADGEN[@]}" ttft "$MOCK" "$GW" "$KEY" 2000 1 d2i0 > /dev/null
+  "${LOADGEN[@]}" burst "$MOCK" "$GW" "$KEY" 128 3 d2i0 > /dev/null
+  "${LOADGEN[@]}" turns "$GW" "$KEY" 16 5 d1i0 "$PID_chat" "$PM" > /dev/null
+  load "added TTFT, one at a time, $TTFT_TURNS turns each, 4 alternating slices"
+  "${LOADGEN[@]}" ttft "$MOCK" "$GW" "$KEY" "$TTFT_TURNS" 4 d2i0 | jq -c '. + {row: "ttft"}' >> "$RESULTS"
+  load "short turns, 16 clients, $TURN_SECONDS s"
+  "${LOADGEN[@]}" turns "$GW" "$KEY" 16 "$TURN_SECONDS" d1i0 "$PID_chat" "$PM" | jq -c '. + {row: "turns"}' >> "$RESULTS"
+  load "64 deltas @ 20 ms, 64 clients, $DELTA_SECONDS s"
+  "${LOADGEN[@]}" deltas "$GW" "$KEY" 64 "$DELTA_SECONDS" d64i20 "$PID_chat" "$PM" | jq -c '. + {row: "deltas"}' >> "$RESULTS"
+  load "128 streams at once, 5 alternating rounds"
+  "${LOADGEN[@]}" burst "$MOCK" "$GW" "$KEY" 128 5 d2i0 | jq -c '. + {row: "burst"}' >> "$RESULTS"
+  echo "   gateway log: $(grep -c ' ERROR ' "$WORK/chat/node.log" || true) ERROR lines" >&2
+  kill "$PID_chat"; for _ in $(seq 300); do kill -0 "$PID_chat" 2>/dev/null || break; sleep 0.1; done
+fi
+
+# wrk_row <row> <url> [post]: wrk -t1 -c32 on the load core, one JSON line with requests/s and non-2xx count
+wrk_row() {
+  local row=$1 url=$2 post=${3:-}
+  local args=(-t1 -c32 "-d${WRK_SECONDS}s" --latency -H "X-API-Key: $KEY")
+  [ -n "$post" ] && args+=(-s "$WORK/post.lua")
+  local out; out=$(timeout $((WRK_SECONDS + 30)) taskset -c "$LOAD_CPU" wrk "${args[@]}" "$url")
+  local rps errs
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<< "$out")
+  errs=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<< "$out"); errs=${errs:-0}
+  printf '{"row":"%s","rps":%s,"errors":%s}\n' "$row" "${rps:-0}" "$errs" >> "$RESULTS"
+}
+# hey_row <row> <url>: hey -q 20 -c 50 (1,000/s) on the load core; p50/p99 in seconds
+hey_row() {
+  local out; out=$(timeout $((HEY_SECONDS + 30)) taskset -c "$LOAD_CPU" hey -z "${HEY_SECONDS}s" -q 20 -c 50 -m POST \
+    -T application/json -H "X-API-Key: $KEY" -d '{"umo":"qq:FriendMessage:12345","message":"bench"}' "$2")
+  local p50 p99 ok total
+  p50=$(awk '/ 50%+ in / {print $3}' <<< "$out"); p99=$(awk '/ 99%+ in / {print $3}' <<< "$out")
+  ok=$(awk '/\[200\]/ {print $2}' <<< "$out"); total=$(awk '/\[[0-9]+\]/ {s += $2} END {print s + 0}' <<< "$out")
+  printf '{"row":"%s","p50":%s,"p99":%s,"errors":%s}\n' "$1" "${p50:-0}" "${p99:-0}" "$(( total - ${ok:-0} ))" >> "$RESULTS"
+}
+
+if [[ ",$PHASES," == *",im,"* ]]; then
+  echo
+  echo "== im/message: nodes A and B clustered (both on core $GW_CPU), A's embedded PostgreSQL shared, OneBot end dials A"
+  sed "s|<cluster-name>astrgate</cluster-name>|<cluster-name>astrgate-hot-$RANDOM$RANDOM</cluster-name>|" cluster.xml > "$WORK/cluster.xml"
+  IM_CONF='{"platform": [{"id": "qq", "type": "aiocqhttp", "enable": true}], "provider": [], "provider_sources": []}'
+  PA=$(free_port); PB=$(free_port); PGA=$(free_port)
+  start_node node-a "$PA" true "" "$PGA" "$NODE_A_JFR" "$IM_CONF"
+  start_node node-b "$PB" true "postgresql://postgres@127.0.0.1:$PGA/postgres" "" "" "$IM_CONF"
+  wait_for 120 "a two-member cluster" sh -c "curl -sf http://127.0.0.1:$PA/readyz | jq -e '.cluster.members == 2'"
+  taskset -c "$LOAD_CPU" node bench/hotpaths/onebot.mjs "ws://127.0.0.1:$PA/platform/qq/ws" 10001 > "$WORK/onebot.log" 2>&1 &
+  PIDS+=($!)
+  wait_for 60 "the OneBot end to be owned by A" sh -c "curl -sf http://127.0.0.1:$PA/readyz | jq -e '.platforms.qq == \"owner\"'"
+  cat > "$WORK/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"umo":"qq:FriendMessage:12345","message":"bench"}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+  load "warm-up (wrk 5 s to A and B)"
+  WRK_SECONDS=5 wrk_row warm "http://127.0.0.1:$PA/api/v1/im/message" post
+  WRK_SECONDS=5 wrk_row warm "http://127.0.0.1:$PB/api/v1/im/message" post
+  load "wrk -c32 im/message to A (owner)";  wrk_row wrk-owner "http://127.0.0.1:$PA/api/v1/im/message" post
+  load "wrk -c32 im/message to B (across)"; wrk_row wrk-other "http://127.0.0.1:$PB/api/v1/im/message" post
+  load "hey 1,000/s im/message to A";       hey_row hey-owner "http://127.0.0.1:$PA/api/v1/im/message"
+  load "hey 1,000/s im/message to B";       hey_row hey-other "http://127.0.0.1:$PB/api/v1/im/message"
+  load "wrk -c32 GET im/bots on A";         wrk_row wrk-bots "http://127.0.0.1:$PA/api/v1/im/bots"
+fi
+
+echo
+echo "uptime at the end: $(uptime)"
+echo
+node bench/hotpaths/report.mjs "$RESULTS"
+echo
+echo "raw results:"
+grep -v '"row":"warm"' "$RESULTS"

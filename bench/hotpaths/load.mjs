@@ -1,0 +1,150 @@
+// Load generator of bench/hotpaths.sh (undici, its own process, pinned by the script to the mock's core).
+// Streams are read by prefix only, never parsed as JSON. Prints one JSON line per measurement.
+//   node load.mjs ttft   <direct-url> <gateway-url> <key> <turns> <slices> <model>
+//   node load.mjs burst  <direct-url> <gateway-url> <key> <streams> <rounds> <model>
+//   node load.mjs turns  <gateway-url> <key> <clients> <seconds> <model> <gateway-pid> <postmaster.pid file>
+//   node load.mjs deltas <gateway-url> <key> <clients> <seconds> <model> <gateway-pid> <postmaster.pid file>
+import { Pool } from 'undici';
+import fs from 'node:fs';
+
+const [mode, ...args] = process.argv.slice(2);
+const pools = new Map();
+function pool(origin, connections) {
+  if (!pools.has(origin)) pools.set(origin, new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 600_000, bodyTimeout: 0, headersTimeout: 0 }));
+  return pools.get(origin);
+}
+
+const GW_TOKEN = Buffer.from('data: {"type": "plain"');
+const DIRECT_TOKEN = Buffer.from('"delta":{"content":"');
+const SAVED = Buffer.from('"type": "message_saved"');
+const END = Buffer.from('"type": "end"');
+
+/** One stream; resolves {ttft (ms), tokens, saved, ended, ok}. */
+async function stream(direct, base, key, model, connections) {
+  const u = new URL(base);
+  const t0 = process.hrtime.bigint();
+  const headers = { 'content-type': 'application/json', accept: 'text/event-stream' };
+  let path, body;
+  if (direct) {
+    path = u.pathname.replace(/\/$/, '') + '/chat/completions';
+    headers.authorization = 'Bearer sk-bench';
+    body = JSON.stringify({ model, stream: true, stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'hi' }] });
+  } else {
+    path = '/api/v1/chat';
+    headers['x-api-key'] = key;
+    body = JSON.stringify({ username: 'bench', message: 'hi', selected_model: model });
+  }
+  const res = await pool(u.origin, connections).request({ path, method: 'POST', headers, body });
+  if (res.statusCode !== 200) { await res.body.text(); return { ok: false }; }
+  const marker = direct ? DIRECT_TOKEN : GW_TOKEN;
+  let ttft = -1, first = -1, tokens = 0, saved = false, ended = false, done = false;
+  // Markers may straddle two chunks: each search also sees the end of the previous chunk.
+  let prev = Buffer.alloc(0);
+  for await (const chunk of res.body) {
+    if (first < 0) first = Number(process.hrtime.bigint() - t0) / 1e6;
+    const joined = prev.length ? Buffer.concat([prev, chunk]) : chunk;
+    const counted = joined.subarray(Math.max(0, prev.length - (marker.length - 1)));
+    let i = counted.indexOf(marker);
+    if (i >= 0 && ttft < 0) ttft = Number(process.hrtime.bigint() - t0) / 1e6;
+    while (i >= 0) { tokens++; i = counted.indexOf(marker, i + marker.length); }
+    if (!direct) {
+      if (joined.includes(SAVED)) saved = true;
+      if (joined.includes(END)) ended = true;
+    } else if (joined.includes('[DONE]')) done = true;
+    prev = joined.subarray(Math.max(0, joined.length - 32));
+  }
+  return { ok: ttft >= 0 && (direct ? done : ended), ttft, first, tokens, saved, ended };
+}
+
+function pct(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1))];
+}
+function summary(list) {
+  const s = [...list].sort((a, b) => a - b);
+  return { n: s.length, p50: pct(s, 50), p99: pct(s, 99), max: s[s.length - 1] };
+}
+
+// CPU ticks (1/100 s) of the gateway JVM and its embedded PostgreSQL (postmaster, its children and reaped children).
+function ticksOf(pid, withChildren) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    const t = Number(rest[11]) + Number(rest[12]);
+    return withChildren ? t + Number(rest[13]) + Number(rest[14]) : t;
+  } catch { return 0; }
+}
+function cpu(gatewayPid, postmasterFile) {
+  const gw = ticksOf(gatewayPid, false);
+  let pg = 0;
+  const pm = Number(fs.readFileSync(postmasterFile, 'utf8').split('\n')[0]);
+  pg += ticksOf(pm, true);
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const f = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      if (Number(rest[1]) === pm) pg += Number(rest[11]) + Number(rest[12]);
+    } catch { /* gone */ }
+  }
+  return { gw: gw * 10, pg: pg * 10 };   // ms
+}
+
+async function ttft([directUrl, gatewayUrl, key, turns, slices, model]) {
+  const per = Math.ceil(Number(turns) / Number(slices));
+  const out = { direct: [], gateway: [], firstByte: [], errors: { direct: 0, gateway: 0 } };
+  for (let s = 0; s < Number(slices); s++) {
+    for (const direct of [true, false]) {
+      for (let i = 0; i < per; i++) {
+        const r = await stream(direct, direct ? directUrl : gatewayUrl, key, model, 1);
+        if (r.ok) out[direct ? 'direct' : 'gateway'].push(r.ttft); else out.errors[direct ? 'direct' : 'gateway']++;
+        if (r.ok && !direct) out.firstByte.push(r.first);
+      }
+    }
+  }
+  // gatewayFirstByte: request to the first body bytes (the session_id event), before any upstream work.
+  return { mode: 'ttft', direct: summary(out.direct), gateway: summary(out.gateway),
+    gatewayFirstByte: summary(out.firstByte), errors: out.errors };
+}
+
+async function burst([directUrl, gatewayUrl, key, streams, rounds, model]) {
+  const out = { direct: [], gateway: [], errors: { direct: 0, gateway: 0 } };
+  for (let r = 0; r < Number(rounds); r++) {
+    for (const direct of [true, false]) {
+      const all = await Promise.all(Array.from({ length: Number(streams) },
+        () => stream(direct, direct ? directUrl : gatewayUrl, key, model, Number(streams))));
+      for (const x of all) if (x.ok) out[direct ? 'direct' : 'gateway'].push(x.ttft); else out.errors[direct ? 'direct' : 'gateway']++;
+      await new Promise(res => setTimeout(res, 300));
+    }
+  }
+  return { mode: 'burst', direct: summary(out.direct), gateway: summary(out.gateway), errors: out.errors };
+}
+
+async function closedLoop([gatewayUrl, key, clients, seconds, model, gatewayPid, postmasterFile], label) {
+  const n = Number(clients);
+  const until = Date.now() + Number(seconds) * 1000;
+  let turns = 0, saved = 0, deltas = 0, errors = 0;
+  // Ramp: one turn per client before the window opens.
+  await Promise.all(Array.from({ length: n }, () => stream(false, gatewayUrl, key, model, n)));
+  const before = cpu(gatewayPid, postmasterFile);
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (Date.now() < until) {
+      const r = await stream(false, gatewayUrl, key, model, n);
+      if (r.ok && r.saved) { turns++; saved++; deltas += r.tokens; } else errors++;
+    }
+  }));
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const after = cpu(gatewayPid, postmasterFile);
+  const gw = after.gw - before.gw, pg = after.pg - before.pg;
+  return { mode: label, clients: n, seconds: secs, turns, deltas, errors, turnsPerSecond: turns / secs,
+    cpuMs: { gateway: gw, postgres: pg }, cpuPerTurnMs: (gw + pg) / turns, cpuPerDeltaUs: (gw + pg) * 1000 / deltas,
+    busyCores: (gw + pg) / 1000 / secs };
+}
+
+const run = { ttft, burst, turns: a => closedLoop(a, 'turns'), deltas: a => closedLoop(a, 'deltas') }[mode];
+if (!run) { console.error('unknown mode ' + mode); process.exit(2); }
+const result = await run(args);
+console.log(JSON.stringify(result));
+for (const p of pools.values()) await p.close();
