@@ -66,7 +66,7 @@ final class KeysCommand {
     @Option(names = "--name", description = "a name for people (default \"Untitled API Key\")")
     String name;
 
-    @Option(names = "--scopes", split = ",", description = "chat,config,file,im (default: all); unknown ones are dropped")
+    @Option(names = "--scopes", split = ",", description = "chat,config,file,im (default: these four), platform (adapter workers); unknown ones are dropped")
     List<String> scopes;
 
     @Option(names = "--username", description = "bind the key to this username (Part A.7)")

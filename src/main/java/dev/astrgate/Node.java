@@ -1,6 +1,8 @@
 package dev.astrgate;
 
 import dev.astrgate.auth.KeyCache;
+import dev.astrgate.bridge.BridgeOptions;
+import dev.astrgate.bridge.BridgeVerticle;
 import dev.astrgate.chat.ChatVerticle;
 import dev.astrgate.cluster.Addresses;
 import dev.astrgate.cluster.ClusterInfo;
@@ -64,6 +66,7 @@ public final class Node {
   private ClusterInfo cluster;
   private PlatformRouting routing;
   private String apiDeployment;
+  private String bridgeDeployment;
   private String storeDeployment;
 
   /** A node part that is not a verticle; parts start in list order and stop in reverse. */
@@ -84,6 +87,7 @@ public final class Node {
     long t0 = System.nanoTime();
     ConfSet confs = loadConfs(options, env);
     ApiOptions apiOptions = ApiOptions.from(confs.defaults().json(), env);
+    BridgeOptions bridgeOptions = BridgeOptions.fromEnv(env);
     RequestIds.init();
     LogSetup.nodeName(options.nodeName());
     GatewayMetrics metrics = new GatewayMetrics(options.nodeName());
@@ -108,7 +112,7 @@ public final class Node {
         return db;
       }, false).compose(db -> {
         Node node = new Node(options, vertx, db);
-        return node.deploy(apiOptions, confs, generatedKey).map(node);
+        return node.deploy(apiOptions, bridgeOptions, confs, generatedKey).map(node);
       }).onFailure(err -> vertx.close());
     }).onSuccess(node -> LOG.info("node ready name={} port={} cluster={} ms={}", options.nodeName(), options.port(),
         options.cluster(), (System.nanoTime() - t0) / 1_000_000));
@@ -133,7 +137,8 @@ public final class Node {
     return confs;
   }
 
-  private Future<Void> deploy(ApiOptions apiOptions, ConfSet confs, Consumer<String> generatedKey) {
+  private Future<Void> deploy(ApiOptions apiOptions, BridgeOptions bridgeOptions, ConfSet confs,
+                              Consumer<String> generatedKey) {
     KeyCache keyCache = new KeyCache(new StoreClient(vertx));
     Addresses.KEYS_CHANGED.consumer(vertx.eventBus(), msg -> keyCache.invalidateAll());
     ApiSettings settings = new ApiSettings(options, apiOptions, confs);
@@ -162,6 +167,8 @@ public final class Node {
         .compose(v -> !options.runs("chat") ? Future.succeededFuture() : vertx.deployVerticle(() -> new ChatVerticle(confs, cluster),
             new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))).mapEmpty())
         .compose(v -> options.runs("platforms") ? deployPlatforms(confs.defaults().json()) : Future.succeededFuture())
+        .compose(v -> !options.runs("platforms") || !bridgeOptions.enabled() ? Future.succeededFuture()
+            : vertx.deployVerticle(new BridgeVerticle(bridgeOptions, keyCache)).map(id -> bridgeDeployment = id))
         .compose(v -> vertx.deployVerticle(() -> new ApiVerticle(settings, keyCache, ready::get, platforms, cluster, routing, streams),
             new DeploymentOptions().setInstances(Math.max(1, options.httpInstances()))))
         .map(id -> {
@@ -259,6 +266,8 @@ public final class Node {
     CompletableFuture<Void> done = new CompletableFuture<>();
     Future<Void> api = apiDeployment == null ? Future.succeededFuture() : vertx.undeploy(apiDeployment);
     api.recover(err -> Future.succeededFuture())
+        .compose(v -> bridgeDeployment == null ? Future.<Void>succeededFuture()
+            : vertx.undeploy(bridgeDeployment).recover(err -> Future.succeededFuture()))
         .compose(v -> undeployPlatforms())
         .compose(v -> stopParts())
         .recover(err -> Future.succeededFuture())
