@@ -61,7 +61,9 @@ final class ChatRoutes {
         ChatIntake.sessionId(body), limits.sessionId());
     InputChecks.message(body.getValue("message"), limits.messageChars());
     AuthHandler.checkUsername(ctx, username);
-    intake.validate(body, username).compose(intake::commit).onSuccess(turn -> stream(ctx, turn)).onFailure(ctx::fail);
+    // The stream opens before the turn's first write; during a known outage refuse now, with the 503 envelope.
+    store.reachable().compose(v -> intake.validate(body, username)).compose(intake::commit)
+        .onSuccess(turn -> stream(ctx, turn)).onFailure(ctx::fail);
   }
 
   private void stream(RoutingContext ctx, ChatTurn turn) {

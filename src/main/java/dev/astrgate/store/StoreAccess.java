@@ -33,6 +33,8 @@ final class StoreAccess implements Shareable {
   private final Map<Context, Repositories> byContext = new ConcurrentHashMap<>();
   private final AtomicInteger created = new AtomicInteger();
   private volatile boolean closed;
+  /** Whether the last finished call found PostgreSQL unreachable (cleared by the next call that reaches it). */
+  private volatile boolean unreachable;
 
   StoreAccess(Vertx vertx, PgConnectOptions options, int perContextSize, Repositories home, int timeoutMs) {
     this.timeoutMs = timeoutMs;
@@ -67,6 +69,14 @@ final class StoreAccess implements Shareable {
   /** The pool for callers off the event loops (it is replaced when discarded). */
   Repositories home() {
     return home;
+  }
+
+  void reached(boolean ok) {
+    unreachable = !ok;
+  }
+
+  boolean unreachable() {
+    return unreachable;
   }
 
   /** The bound on one storage call (ASTRGATE_DB_TIMEOUT_MS). */

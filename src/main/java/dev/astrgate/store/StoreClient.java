@@ -36,6 +36,15 @@ public final class StoreClient {
     return call("ping", r -> r.pool().query("SELECT 1").execute().mapEmpty());
   }
 
+  /**
+   * Succeeds at once while the last storage call reached PostgreSQL, else probes it (bounded like any call). Lets a
+   * path that writes only after its response has started (a chat stream) refuse with 503 during a known outage.
+   */
+  public Future<Void> reachable() {
+    StoreAccess access = StoreAccess.of(vertx);
+    return access != null && !access.unreachable() ? Future.succeededFuture() : ping();
+  }
+
   public Future<Optional<ApiKey>> findKey(String keyHash) {
     return call("key.find", r -> r.keys().findByHash(keyHash));
   }
@@ -117,13 +126,19 @@ public final class StoreClient {
       result = Future.failedFuture(e);
     }
     long limit = bounds * access.timeoutMs();
-    return result.timeout(limit, TimeUnit.MILLISECONDS).recover(err -> {
+    return result.timeout(limit, TimeUnit.MILLISECONDS).andThen(ar -> {
+      if (ar.succeeded()) {
+        access.reached(true);
+      }
+    }).recover(err -> {
       if (err instanceof TimeoutException) {
         LOG.warn("store request timed out op={} ms={}", what, limit);
+        access.reached(false);
         access.discard(repos);
         return Future.failedFuture(new StoreUnavailableException("storage unavailable: no answer within " + limit + " ms"));
       }
       if (StoreVerticle.isUnavailable(err)) {
+        access.reached(false);
         return Future.failedFuture(new StoreUnavailableException("storage unavailable: " + err.getMessage()));
       }
       LOG.warn("store request failed op={} reason={}", what, err.toString());

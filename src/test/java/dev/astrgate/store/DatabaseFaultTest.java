@@ -169,8 +169,8 @@ class DatabaseFaultTest {
         String where = name + " " + e.getKey() + ": " + r;
         assertTrue(r.millis() <= ANSWER_WITHIN_MS, where);
         if (e.getKey().startsWith("chat") && r.status() == 200) {
-          // Since main opens the chat stream before its first write (i10), a chat whose storage fails is a stream
-          // that says so and ends, not a 503; the rows check below still holds for it.
+          // A chat opens its stream before its first write, so one racing the first failures of an outage is a
+          // stream that says so and ends; once the outage is known it is a 503 (checked below).
           assertTrue(r.body().contains("storage unavailable") && r.body().contains("\"type\": \"end\""), where);
           continue;
         }
@@ -184,6 +184,11 @@ class DatabaseFaultTest {
       assertEquals("DOWN", readyz.json().getJsonObject("checks").getString("database"));
       assertTrue(readyz.millis() <= ANSWER_WITHIN_MS, name + " readyz " + readyz);
       assertEquals(200, get(null, "/healthz").status());
+      // Once the node has seen the outage, a chat is refused before its stream opens: the 503 envelope, not a stream.
+      RawHttp.Reply known = chat(key, null, remember(faultTexts, name + "-known"));
+      assertEquals(503, known.status(), name + " chat during a known outage: " + known);
+      assertEquals(UNAVAILABLE, known.json().getString("message"), name);
+      assertTrue(known.millis() <= ANSWER_WITHIN_MS, name + " chat during a known outage: " + known);
       // Config-only endpoints need no database with a warm key.
       assertEquals(200, get(key, "/api/v1/im/bots").status());
     } finally {
