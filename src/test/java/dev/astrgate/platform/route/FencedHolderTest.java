@@ -115,6 +115,24 @@ class FencedHolderTest {
     return new Side(holder, held, routing, context);
   }
 
+  /** A side that already holds the platform. */
+  private static Side holding(String platformId, String nodeName) throws InterruptedException {
+    Side s = side(platformId, nodeName);
+    start(s);
+    waitFor(() -> s.held().resumedGen > 0, nodeName + " resumes");
+    return s;
+  }
+
+  /** Progress to {@code n} with one pending item {@code seq: n}, written under the current holdership. */
+  private static void write(Side s, long n) {
+    s.on(() -> {
+      s.held().n = n;
+      s.held().pending.add(new JsonObject().put("seq", n));
+      s.holder().markDirty();
+      return s.holder().flush(s.held().resumedGen);
+    });
+  }
+
   private static void start(Side s) {
     s.context().runOnContext(v -> s.holder().start());
   }
@@ -143,9 +161,7 @@ class FencedHolderTest {
   @Test
   void theHolderRestoresTheRowThenServesAndResumesAndItsWritesLand() throws Exception {
     String id = "fh-" + UUID.randomUUID();
-    Side a = side(id, "node-a");
-    start(a);
-    waitFor(() -> a.held().resumedGen > 0, "node-a resumes");
+    Side a = holding(id, "node-a");
     assertEquals(List.of("restore", "resume"), a.held().calls);
     assertEquals(0L, a.held().restored.getLong("n"));
     long lease = a.holder().lease();
@@ -155,12 +171,7 @@ class FencedHolderTest {
     assertEquals(lease, entry.epoch());
     assertTrue(entry.poller());
 
-    a.on(() -> {
-      a.held().n = 7;
-      a.held().pending.add(new JsonObject().put("seq", 7));
-      a.holder().markDirty();
-      return a.holder().flush(a.held().resumedGen);
-    });
+    write(a, 7);
     JsonObject stored = row(id);
     assertEquals(7L, stored.getLong("n"));
     assertEquals(1, stored.getJsonArray("pending").size());
@@ -178,17 +189,10 @@ class FencedHolderTest {
   @Test
   void aTakeoverFindsThePendingWorkAndRaisesTheLease() throws Exception {
     String id = "fh-" + UUID.randomUUID();
-    Side a = side(id, "node-a");
+    Side a = holding(id, "node-a");
     Side b = side(id, "node-b");
-    start(a);
-    waitFor(() -> a.held().resumedGen > 0, "node-a resumes");
     start(b);
-    a.on(() -> {
-      a.held().n = 3;
-      a.held().pending.add(new JsonObject().put("seq", 3));
-      a.holder().markDirty();
-      return a.holder().flush(a.held().resumedGen);
-    });
+    write(a, 3);
     assertTrue(b.held().calls.isEmpty(), "node-b waits for the lock");
     long leaseA = a.holder().lease();
     stop(a);
@@ -197,7 +201,7 @@ class FencedHolderTest {
     waitFor(() -> b.held().resumedGen > 0, "node-b takes over");
     assertEquals(List.of("restore", "resume"), b.held().calls);
     assertEquals(3L, b.held().restored.getLong("n"));
-    assertEquals(new JsonArray().add(new JsonObject().put("seq", 3)), b.held().restored.getJsonArray("pending"));
+    assertEquals(new JsonArray().add(new JsonObject().put("seq", 3L)), b.held().restored.getJsonArray("pending"));
     assertTrue(b.holder().lease() > leaseA, "the new holder raised the lease");
     waitFor(() -> {
       OwnerEntry e = TestNode.await(b.routing().owners().entry(id));
@@ -209,9 +213,7 @@ class FencedHolderTest {
   @Test
   void aDeposedHolderCannotWriteAndStepsDown() throws Exception {
     String id = "fh-" + UUID.randomUUID();
-    Side a = side(id, "node-a");
-    start(a);
-    waitFor(() -> a.held().resumedGen > 0, "node-a resumes");
+    Side a = holding(id, "node-a");
     long gen = a.held().resumedGen;
     // Another holder took the row (as after a pause longer than the lock's life).
     JsonObject taken = TestNode.await(store.bumpLease(FencedHolder.SCOPE, id, KEY, new JsonObject()));
