@@ -1,6 +1,5 @@
 package dev.astrgate.platform.satori;
 
-import dev.astrgate.cluster.Addresses;
 import dev.astrgate.cluster.ClusterInfo;
 import dev.astrgate.platform.Attachments;
 import dev.astrgate.platform.ChatBridge;
@@ -10,7 +9,7 @@ import dev.astrgate.platform.PlatformEnv;
 import dev.astrgate.platform.SendFailure;
 import dev.astrgate.platform.SendRequest;
 import dev.astrgate.platform.SerialQueue;
-import dev.astrgate.platform.route.OwnerEntry;
+import dev.astrgate.platform.route.FencedHolder;
 import dev.astrgate.platform.route.PlatformRouting;
 import dev.astrgate.store.StoreClient;
 import io.vertx.core.Future;
@@ -22,7 +21,6 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.shareddata.Lock;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -38,7 +36,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code satori} platform: a client of a Satori server (Koishi's server-satori, Chronocat), held by exactly one
- * node per platform id under the cluster lock {@code platform.<id>.poller}; the other nodes retry every second.
+ * node per platform id, the {@link FencedHolder} of the cluster lock {@code platform.<id>.poller}; the other nodes
+ * retry every second.
  * Events come over {@link SatoriConnection}; sends are {@code POST <satori_api_base_url>/message.create} with both
  * header generations.
  *
@@ -51,7 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class SatoriAdapter implements PlatformAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(SatoriAdapter.class);
   public static final String TYPE = "satori";
-  static final String SCOPE = "platform";
   static final String KEY = "satori_sn";
   private static final long RETRY_MS = 1_000;
   private static final long CALL_TIMEOUT_MS = 30_000;
@@ -63,6 +61,7 @@ public final class SatoriAdapter implements PlatformAdapter {
   private final ClusterInfo cluster;
   private final PlatformRouting routing;
   private final StoreClient store;
+  private final FencedHolder holder;
   private final ChatBridge chat;
   private final SatoriCodec codec;
   private final WebClient http;
@@ -74,18 +73,7 @@ public final class SatoriAdapter implements PlatformAdapter {
   private final Set<Long> stored = new HashSet<>();
   private final Map<String, JsonObject> channelLogins = new HashMap<>();
   private final SerialQueue chats = new SerialQueue();
-  private PlatformRouting.Registration sends;
-  private OwnerEntry entry;
-  private Lock lock;
-  private long generation;
-  private boolean leading;
-  private boolean stopped;
-  private long retryTimer = -1;
-  private long lease;
   private long sn;
-  private boolean dirty;
-  private Future<Void> commitTail = Future.succeededFuture();
-  private boolean commitQueued;
   private List<JsonObject> logins = List.of();
 
   public SatoriAdapter(PlatformEnv env) {
@@ -103,6 +91,8 @@ public final class SatoriAdapter implements PlatformAdapter {
     this.wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setConnectTimeout(10_000)
         .setMaxFrameSize(16 * 1024 * 1024).setMaxMessageSize(64 * 1024 * 1024));
     this.connection = new SatoriConnection(vertx, wsClient, options, () -> sn, this::onReady, this::onEvent);
+    this.holder = new FencedHolder(vertx, platformId, KEY, store, routing, env::context, this::deliver, new Holding(),
+        LOG, "satori holder");
   }
 
   @Override
@@ -113,14 +103,14 @@ public final class SatoriAdapter implements PlatformAdapter {
     }
     LOG.info("platform started id={} type={} node={} endpoint={}", platformId, TYPE, cluster.nodeName(),
         options.endpoint());
-    tryLead();
+    holder.start();
     return Future.succeededFuture();
   }
 
   /** {@code owner} once READY, {@code connecting} while holding the platform without a ready connection. */
   @Override
   public String state() {
-    if (!leading) {
+    if (!holder.leading()) {
       return "standby";
     }
     return connection.ready() ? "owner" : "connecting";
@@ -129,101 +119,57 @@ public final class SatoriAdapter implements PlatformAdapter {
   /** The lock is what counts: the holder takes sends even while its event socket redials. */
   @Override
   public boolean holds() {
-    return leading;
+    return holder.leading();
   }
 
-  // ---- leadership -------------------------------------------------------------------------------------------
+  // ---- holdership -------------------------------------------------------------------------------------------
 
-  private void tryLead() {
-    retryTimer = -1;
-    if (stopped) {
-      return;
+  /** The {@code satori_sn} row: {@code {sn, pending}}; the connection opens once what was pending is dispatched. */
+  private final class Holding implements FencedHolder.Held {
+    @Override
+    public JsonObject initial() {
+      return new JsonObject().put("sn", 0L).put("pending", new JsonArray());
     }
-    vertx.sharedData().getLockWithTimeout(Addresses.platformPoller(platformId), 200).onComplete(ar -> {
-      if (stopped) {
-        if (ar.succeeded()) {
-          ar.result().release();
+
+    @Override
+    public void restore(JsonObject state) {
+      sn = state.getLong("sn", 0L);
+      pending.clear();
+      started.clear();
+      stored.clear();
+      for (Object o : state.getJsonArray("pending", new JsonArray())) {
+        Long seq = o instanceof JsonObject e ? SatoriCodec.sequence(e) : null;
+        if (seq != null) {
+          pending.put(seq, (JsonObject) o);
+          stored.add(seq);
         }
-        return;
       }
-      if (ar.failed()) {
-        retryTimer = vertx.setTimer(RETRY_MS, t -> tryLead());
-      } else {
-        lead(ar.result());
-      }
-    });
-  }
+    }
 
-  private void lead(Lock acquired) {
-    long gen = ++generation;
-    lock = acquired;
-    leading = true;
-    store.bumpLease(SCOPE, platformId, KEY, new JsonObject().put("sn", 0L).put("pending", new JsonArray()))
-        .compose(state -> {
-          lease = state.getLong("lease");
-          sn = state.getLong("sn", 0L);
-          pending.clear();
-          started.clear();
-          stored.clear();
-          for (Object o : state.getJsonArray("pending", new JsonArray())) {
-            Long seq = o instanceof JsonObject e ? SatoriCodec.sequence(e) : null;
-            if (seq != null) {
-              pending.put(seq, (JsonObject) o);
-              stored.add(seq);
-            }
-          }
-          return routing.serve(platformId, env.context(), this::deliver);
-        })
-        .compose(reg -> {
-          sends = reg;
-          return announce(gen);
-        })
-        .onSuccess(v -> {
-          LOG.info("satori holder active id={} node={} lease={} sn={} pending={}", platformId, cluster.nodeName(),
-              lease, sn, pending.size());
-          // Events a previous holder stored but did not finish go first; the server replays what follows sn.
-          dispatchStored(gen);
-          connection.open();
-        })
-        .onFailure(err -> stepDown(gen, "start failed: " + err.getMessage()));
-  }
+    @Override
+    public FencedHolder.Write capture() {
+      List<Long> snapshot = new ArrayList<>(pending.keySet());
+      JsonObject value = new JsonObject().put("sn", sn).put("pending", new JsonArray(new ArrayList<>(pending.values())));
+      // Only what this very write contained counts as stored (an event that came in meanwhile waits for the next).
+      return new FencedHolder.Write(value, () -> snapshot.forEach(seq -> {
+        if (pending.containsKey(seq)) {
+          stored.add(seq);
+        }
+      }));
+    }
 
-  /** Records this node as the holder in the connection map (we hold the lock: the only writer) and tells every node. */
-  private Future<Void> announce(long gen) {
-    OwnerEntry value = new OwnerEntry(cluster.nodeName(), cluster.nodeId(), null, lease, null, true);
-    return routing.owners().put(platformId, value).onSuccess(v -> {
-      if (gen == generation) {
-        entry = value;
-        routing.owners().announce(platformId, value);
-      }
-    });
-  }
+    @Override
+    public void resume(long gen) {
+      LOG.info("satori holder active id={} node={} lease={} sn={} pending={}", platformId, cluster.nodeName(),
+          holder.lease(), sn, pending.size());
+      // Events a previous holder stored but did not finish go first; the server replays what follows sn.
+      dispatchStored(gen);
+      connection.open();
+    }
 
-  private void stepDown(long gen, String why) {
-    if (gen != generation || !leading) {
-      return;
-    }
-    generation++;
-    leading = false;
-    LOG.info("satori holder stopped id={} node={} reason={}", platformId, cluster.nodeName(), why);
-    connection.close();
-    PlatformRouting.Registration r = sends;
-    sends = null;
-    if (r != null) {
-      r.close();
-    }
-    OwnerEntry mine = entry;
-    entry = null;
-    if (mine != null) {
-      routing.owners().release(platformId, mine);
-    }
-    Lock l = lock;
-    lock = null;
-    if (l != null) {
-      l.release();
-    }
-    if (!stopped) {
-      retryTimer = vertx.setTimer(RETRY_MS, t -> tryLead());
+    @Override
+    public void release() {
+      connection.close();
     }
   }
 
@@ -247,8 +193,8 @@ public final class SatoriAdapter implements PlatformAdapter {
   }
 
   private void onEvent(JsonObject event) {
-    long gen = generation;
-    if (!leading) {
+    long gen = holder.generation();
+    if (!holder.leading()) {
       return;
     }
     Long seq = SatoriCodec.sequence(event);
@@ -269,57 +215,19 @@ public final class SatoriAdapter implements PlatformAdapter {
       LOG.info("satori server sequence restarted id={} sn={} was={}", platformId, seq, sn);
     }
     sn = seq;
-    dirty = true;
+    holder.markDirty();
     if (message) {
       pending.put(seq, event);
     }
     // Nothing is handled before it is stored: a node that dies now leaves it to the next holder.
-    flush(gen).onSuccess(v -> dispatchStored(gen)).onFailure(err -> retryFlush(gen, err));
+    holder.flush(gen).onSuccess(v -> dispatchStored(gen)).onFailure(err -> retryFlush(gen, err));
   }
 
   private void retryFlush(long gen, Throwable err) {
-    if (gen == generation && leading && !"lease lost".equals(err.getMessage())) {
+    if (holder.current(gen) && !"lease lost".equals(err.getMessage())) {
       LOG.warn("satori sn commit failed id={} reason={}", platformId, err.getMessage());
-      vertx.setTimer(RETRY_MS, t -> flush(gen).onSuccess(v -> dispatchStored(gen)).onFailure(e -> retryFlush(gen, e)));
+      vertx.setTimer(RETRY_MS, t -> holder.flush(gen).onSuccess(v -> dispatchStored(gen)).onFailure(e -> retryFlush(gen, e)));
     }
-  }
-
-  /** Writes {@code {sn, pending}} under our lease; coalesces: at most one commit queued behind the running one. */
-  private Future<Void> flush(long gen) {
-    if (commitQueued) {
-      return commitTail;
-    }
-    commitQueued = true;
-    commitTail = commitTail.transform(ignored -> {
-      commitQueued = false;
-      if (gen != generation) {
-        return Future.failedFuture("not the holder any more");
-      }
-      if (!dirty) {
-        return Future.succeededFuture();
-      }
-      dirty = false;
-      List<Long> snapshot = new ArrayList<>(pending.keySet());
-      JsonObject value = new JsonObject().put("sn", sn).put("pending", new JsonArray(new ArrayList<>(pending.values())));
-      return store.putIfLease(SCOPE, platformId, KEY, lease, value).transform(ar -> {
-        if (ar.failed()) {
-          dirty = true;
-          return Future.failedFuture(ar.cause());
-        }
-        if (!ar.result()) {
-          stepDown(gen, "lease taken by another node");
-          return Future.failedFuture("lease lost");
-        }
-        // Only what this very write contained counts as stored (an event that came in meanwhile waits for the next).
-        snapshot.forEach(seq -> {
-          if (pending.containsKey(seq)) {
-            stored.add(seq);
-          }
-        });
-        return Future.succeededFuture();
-      });
-    });
-    return commitTail;
   }
 
   /** Hands every stored, not yet started event to its channel's queue, in sequence order. */
@@ -337,12 +245,12 @@ public final class SatoriAdapter implements PlatformAdapter {
       if (ar.failed()) {
         LOG.warn("satori event failed id={} sn={} reason={}", platformId, seq, ar.cause().getMessage());
       }
-      if (gen == generation && seq >= 0) {
+      if (gen == holder.generation() && seq >= 0) {
         pending.remove(seq);
         started.remove(seq);
         stored.remove(seq);
-        dirty = true;
-        flush(gen).onFailure(err -> retryFlush(gen, err));
+        holder.markDirty();
+        holder.flush(gen).onFailure(err -> retryFlush(gen, err));
       }
     });
   }
@@ -421,11 +329,7 @@ public final class SatoriAdapter implements PlatformAdapter {
 
   @Override
   public Future<Void> stop() {
-    stopped = true;
-    if (retryTimer >= 0) {
-      vertx.cancelTimer(retryTimer);
-    }
-    stepDown(generation, "node stopping");
+    holder.stop();
     connection.close();
     http.close();
     return wsClient.close();
