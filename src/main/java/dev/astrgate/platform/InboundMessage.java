@@ -65,11 +65,22 @@ public record InboundMessage(String platformId, String platformType, String umo,
 
   /** Reads the JSON form; {@code platform_id}, {@code umo} and {@code session_id} are required. */
   public static InboundMessage fromJson(JsonObject o) {
+    return fromJson(o, null, null);
+  }
+
+  /**
+   * Reads the JSON form of a sender that may leave out its platform id and type (an adapter worker, which claimed
+   * them already): absent ones are the given defaults.
+   */
+  public static InboundMessage fromJson(JsonObject o, String defaultPlatformId, String defaultPlatformType) {
     if (o == null) {
       throw new Malformed("inbound message is not a JSON object");
     }
     JsonObject sender = o.getValue("sender") instanceof JsonObject s ? s : new JsonObject();
-    return new InboundMessage(required(o, "platform_id"), string(o, "platform_type"), required(o, "umo"),
+    String platformId = o.containsKey("platform_id") || defaultPlatformId == null ? required(o, "platform_id")
+        : defaultPlatformId;
+    String platformType = o.containsKey("platform_type") ? string(o, "platform_type") : defaultPlatformType;
+    return new InboundMessage(platformId, platformType, required(o, "umo"),
         string(o, "message_type"), required(o, "session_id"), string(o, "event_id"), string(o, "message_id"),
         string(o, "self_id"), string(sender, "user_id"), string(sender, "nickname"), string(o, "group_id"),
         string(o, "text"), string(o, "raw_text"), o.getValue("parts") instanceof JsonArray a ? a : new JsonArray(),

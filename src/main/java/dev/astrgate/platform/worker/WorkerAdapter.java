@@ -316,8 +316,7 @@ public final class WorkerAdapter implements PlatformAdapter, Shareable {
   public Future<JsonObject> inbound(WorkerLink link, JsonObject body) {
     InboundMessage in;
     try {
-      in = InboundMessage.fromJson(body.copy().put("platform_id", body.getValue("platform_id", platformId))
-          .put("platform_type", body.getValue("platform_type", TYPE)));
+      in = InboundMessage.fromJson(body, platformId, TYPE);
     } catch (InboundMessage.Malformed e) {
       return refused(WorkerProtocol.BAD_REQUEST, e.getMessage());
     }
