@@ -114,17 +114,22 @@ public class ImMessageBench {
       print(results, actions.get());
       wsClient.close();
     } finally {
-      for (Process p : procs) {
-        p.destroy();
-      }
-      for (Process p : procs) {
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
-      }
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      pg.close();
+      shutDown(procs, vertx, pg);
     }
+  }
+
+  /** Stops the node processes (TERM, then KILL after 20 s), then the generator's Vert.x and PostgreSQL. */
+  static void shutDown(List<Process> procs, Vertx vertx, EmbeddedPostgres pg) throws Exception {
+    for (Process p : procs) {
+      p.destroy();
+    }
+    for (Process p : procs) {
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    pg.close();
   }
 
   static Process launch(Path root, String name, int port, JsonObject conf, String dbUrl, String key, Path xml) throws Exception {

@@ -110,16 +110,7 @@ public class WorkerBench {
       }
       wsClient.close();
     } finally {
-      for (Process p : procs) {
-        p.destroy();
-      }
-      for (Process p : procs) {
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
-      }
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      pg.close();
+      ImMessageBench.shutDown(procs, vertx, pg);
     }
   }
 
