@@ -7,6 +7,8 @@
 #        GATEWAY_JFR=<file>  (record a JFR profile of the chat gateway, settings=profile)
 #        NODE_A_JFR=<file>   (same for node A of the im phase)
 #        ACCESS_LOG=WARN     (level of the access log in every node; INFO, the product's default, logs each request)
+#        PROFILER=jfr        (or async: the two *_JFR files come from async-profiler, from Maven Central, sampling CPU
+#                             time of every thread including native and kernel frames, in JFR format)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -16,9 +18,11 @@ TURN_SECONDS=${TURN_SECONDS:-10}
 DELTA_SECONDS=${DELTA_SECONDS:-10}
 WRK_SECONDS=${WRK_SECONDS:-10}
 HEY_SECONDS=${HEY_SECONDS:-10}
+IM_WARM_SECONDS=${IM_WARM_SECONDS:-5}
 GATEWAY_JFR=${GATEWAY_JFR:-}
 NODE_A_JFR=${NODE_A_JFR:-}
 ACCESS_LOG=${ACCESS_LOG:-WARN}
+PROFILER=${PROFILER:-jfr}
 GW_CPU=0
 LOAD_CPU=1
 ulimit -n 65536 2>/dev/null || true
@@ -37,6 +41,15 @@ fi
 if [ ! -f target/astrgate.jar ] || [ -n "$(find src/main pom.xml -newer target/astrgate.jar -print -quit)" ]; then
   echo "building target/astrgate.jar ..." >&2
   mvn -B -q package -DskipTests
+fi
+
+AP_LIB=
+if [ "$PROFILER" = async ] && [ -n "$GATEWAY_JFR$NODE_A_JFR" ]; then
+  AP_VERSION=4.2
+  AP_JAR=~/.m2/repository/tools/profiler/async-profiler/$AP_VERSION/async-profiler-$AP_VERSION.jar
+  [ -f "$AP_JAR" ] || mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:$AP_VERSION > /dev/null
+  mkdir -p target/async-profiler && (cd target/async-profiler && unzip -o -q "$AP_JAR" 'linux-x64/*')
+  AP_LIB=$ROOT/target/async-profiler/linux-x64/libasyncProfiler.so
 fi
 
 WORK=$(mktemp -d /tmp/astrgate-hotpaths.XXXXXX)
@@ -88,7 +101,11 @@ start_node() {
   mkdir -p "$dir/conf"
   printf '%s\n' "$conf" > "$dir/conf/default.json"
   local opts=(-Xmx1g "-Dastrgate.access.level=$ACCESS_LOG")
-  [ -n "$jfr" ] && opts+=("-XX:StartFlightRecording=settings=profile,filename=$jfr,dumponexit=true")
+  if [ -n "$jfr" ] && [ -n "$AP_LIB" ]; then
+    opts+=("-agentpath:$AP_LIB=start,event=cpu,interval=1ms,jfr,file=$jfr")
+  elif [ -n "$jfr" ]; then
+    opts+=("-XX:StartFlightRecording=settings=profile,filename=$jfr,dumponexit=true")
+  fi
   (
     export ASTRGATE_PORT=$port ASTRGATE_HOST=127.0.0.1 ASTRGATE_DATA_DIR="$dir/data" ASTRGATE_CONF_DIR="$dir/conf" \
       ASTRGATE_BOOTSTRAP_KEY="$KEY" ASTRGATE_NODE_NAME="$name"
@@ -193,8 +210,8 @@ wrk.body = '{"umo":"qq:FriendMessage:12345","message":"bench"}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
   load "warm-up (wrk 5 s to A and B)"
-  WRK_SECONDS=5 wrk_row warm "http://127.0.0.1:$PA/api/v1/im/message" post
-  WRK_SECONDS=5 wrk_row warm "http://127.0.0.1:$PB/api/v1/im/message" post
+  WRK_SECONDS=$IM_WARM_SECONDS wrk_row warm "http://127.0.0.1:$PA/api/v1/im/message" post
+  WRK_SECONDS=$IM_WARM_SECONDS wrk_row warm "http://127.0.0.1:$PB/api/v1/im/message" post
   load "wrk -c32 im/message to A (owner)";  wrk_row wrk-owner "http://127.0.0.1:$PA/api/v1/im/message" post
   load "wrk -c32 im/message to B (across)"; wrk_row wrk-other "http://127.0.0.1:$PB/api/v1/im/message" post
   load "hey 1,000/s im/message to A";       hey_row hey-owner "http://127.0.0.1:$PA/api/v1/im/message"

@@ -71,6 +71,9 @@ public final class ApiVerticle extends VerticleBase {
           .setPort(settings.node().port())
           .setHost(settings.node().host())
           .setCompressionSupported(false)
+          // Platform sockets carry small JSON frames: deflating each cost more CPU than the frame's own handling.
+          .setPerMessageWebSocketCompressionSupported(false)
+          .setPerFrameWebSocketCompressionSupported(false)
           // No h2c upgrade: the API is HTTP/1.1, and Vert.x answered a broken h2c upgrade with a bare 400 and no close.
           .setHttp2ClearTextEnabled(false)
           .setMaxFormFields(settings.options().maxFormParts())
