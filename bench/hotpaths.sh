@@ -4,8 +4,9 @@
 # direct-to-mock and through-the-gateway alternate in one run. Prints the issue's table: now, at the issue, goal.
 # Usage: bench/hotpaths.sh          (about 4 minutes; every step is bounded by `timeout`)
 # Knobs: PHASES=chat,im  TTFT_TURNS=400  TURN_SECONDS=10  DELTA_SECONDS=10  WRK_SECONDS=10  HEY_SECONDS=10
+#        IM_WARM_SECONDS=90 (the most each im node is warmed before its figures; it stops once wrk is steady)
 #        GATEWAY_JFR=<file>  (record a JFR profile of the chat gateway, settings=profile)
-#        NODE_A_JFR=<file>   (same for node A of the im phase)
+#        NODE_A_JFR=<file>   (same for node A of the im phase; NODE_B_JFR for node B)
 #        ACCESS_LOG=WARN     (level of the access log in every node; INFO, the product's default, logs each request)
 #        PROFILER=jfr        (or async: the two *_JFR files come from async-profiler, from Maven Central, sampling CPU
 #                             time of every thread including native and kernel frames, in JFR format)
@@ -18,9 +19,10 @@ TURN_SECONDS=${TURN_SECONDS:-10}
 DELTA_SECONDS=${DELTA_SECONDS:-10}
 WRK_SECONDS=${WRK_SECONDS:-10}
 HEY_SECONDS=${HEY_SECONDS:-10}
-IM_WARM_SECONDS=${IM_WARM_SECONDS:-5}
+IM_WARM_SECONDS=${IM_WARM_SECONDS:-90}
 GATEWAY_JFR=${GATEWAY_JFR:-}
 NODE_A_JFR=${NODE_A_JFR:-}
+NODE_B_JFR=${NODE_B_JFR:-}
 ACCESS_LOG=${ACCESS_LOG:-WARN}
 PROFILER=${PROFILER:-jfr}
 GW_CPU=0
@@ -44,7 +46,7 @@ if [ ! -f target/astrgate.jar ] || [ -n "$(find src/main pom.xml -newer target/a
 fi
 
 AP_LIB=
-if [ "$PROFILER" = async ] && [ -n "$GATEWAY_JFR$NODE_A_JFR" ]; then
+if [ "$PROFILER" = async ] && [ -n "$GATEWAY_JFR$NODE_A_JFR$NODE_B_JFR" ]; then
   AP_VERSION=4.2
   AP_JAR=~/.m2/repository/tools/profiler/async-profiler/$AP_VERSION/async-profiler-$AP_VERSION.jar
   [ -f "$AP_JAR" ] || mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:$AP_VERSION > /dev/null
@@ -182,14 +184,35 @@ wrk_row() {
   errs=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<< "$out"); errs=${errs:-0}
   printf '{"row":"%s","rps":%s,"errors":%s}\n' "$row" "${rps:-0}" "$errs" >> "$RESULTS"
 }
-# hey_row <row> <url>: hey -q 20 -c 50 (1,000/s) on the load core; p50/p99 in seconds
+# hey_row <row> <url> [get]: hey -q 20 -c 50 (1,000/s) on the load core; p50/p99 in seconds. Its 50 workers tick
+# together, so each 50 ms it sends a burst of 50: the GET /healthz row is the tool's own floor on the same node.
 hey_row() {
-  local out; out=$(timeout $((HEY_SECONDS + 30)) taskset -c "$LOAD_CPU" hey -z "${HEY_SECONDS}s" -q 20 -c 50 -m POST \
-    -T application/json -H "X-API-Key: $KEY" -d '{"umo":"qq:FriendMessage:12345","message":"bench"}' "$2")
+  local req=(-m POST -T application/json -H "X-API-Key: $KEY" -d '{"umo":"qq:FriendMessage:12345","message":"bench"}')
+  [ "${3:-}" = get ] && req=()
+  local out; out=$(timeout $((HEY_SECONDS + 30)) taskset -c "$LOAD_CPU" hey -z "${HEY_SECONDS}s" -q 20 -c 50 "${req[@]}" "$2")
   local p50 p99 ok total
   p50=$(awk '/ 50%+ in / {print $3}' <<< "$out"); p99=$(awk '/ 99%+ in / {print $3}' <<< "$out")
   ok=$(awk '/\[200\]/ {print $2}' <<< "$out"); total=$(awk '/\[[0-9]+\]/ {s += $2} END {print s + 0}' <<< "$out")
   printf '{"row":"%s","p50":%s,"p99":%s,"errors":%s}\n' "$1" "${p50:-0}" "${p99:-0}" "$(( total - ${ok:-0} ))" >> "$RESULTS"
+}
+# paced_row <row> <url> [get]: 1,000/s evenly spaced over 50 connections (undici), latency from each request's
+# scheduled time, so a stall is counted in full
+paced_row() {
+  "${LOADGEN[@]}" paced "$2" "$KEY" 1000 50 "$HEY_SECONDS" "${3:-post}" | jq -c ". + {row: \"$1\"}" >> "$RESULTS"
+}
+# warm_until_steady <url>: wrk in 5 s slices until two slices in a row agree within 5 % (at least 3, at most
+# IM_WARM_SECONDS in all): the JIT of both JVMs shares core 0 with the measurement until it settles
+warm_until_steady() {
+  local prev=0 rps slices=0 spent=0
+  while [ "$spent" -lt "$IM_WARM_SECONDS" ]; do
+    rps=$(timeout 40 taskset -c "$LOAD_CPU" wrk -t1 -c32 -d5s -H "X-API-Key: $KEY" -s "$WORK/post.lua" "$1" \
+      | awk '/^Requests\/sec:/ {printf "%d", $2}')
+    slices=$((slices + 1)); spent=$((spent + 5))
+    if [ "$slices" -ge 3 ] && [ "$prev" -gt 0 ] && [ $(( (rps - prev) * 100 / prev )) -le 5 ] \
+      && [ $(( (prev - rps) * 100 / prev )) -le 5 ]; then break; fi
+    prev=$rps
+  done
+  echo "   warmed $1 in $spent s (last slice ${rps:-0}/s)" >&2
 }
 
 if [[ ",$PHASES," == *",im,"* ]]; then
@@ -199,7 +222,7 @@ if [[ ",$PHASES," == *",im,"* ]]; then
   IM_CONF='{"platform": [{"id": "qq", "type": "aiocqhttp", "enable": true}], "provider": [], "provider_sources": []}'
   PA=$(free_port); PB=$(free_port); PGA=$(free_port)
   start_node node-a "$PA" true "" "$PGA" "$NODE_A_JFR" "$IM_CONF"
-  start_node node-b "$PB" true "postgresql://postgres@127.0.0.1:$PGA/postgres" "" "" "$IM_CONF"
+  start_node node-b "$PB" true "postgresql://postgres@127.0.0.1:$PGA/postgres" "" "$NODE_B_JFR" "$IM_CONF"
   wait_for 120 "a two-member cluster" sh -c "curl -sf http://127.0.0.1:$PA/readyz | jq -e '.cluster.members == 2'"
   taskset -c "$LOAD_CPU" node bench/hotpaths/onebot.mjs "ws://127.0.0.1:$PA/platform/qq/ws" 10001 > "$WORK/onebot.log" 2>&1 &
   PIDS+=($!)
@@ -209,13 +232,17 @@ wrk.method = "POST"
 wrk.body = '{"umo":"qq:FriendMessage:12345","message":"bench"}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
-  load "warm-up (wrk 5 s to A and B)"
-  WRK_SECONDS=$IM_WARM_SECONDS wrk_row warm "http://127.0.0.1:$PA/api/v1/im/message" post
-  WRK_SECONDS=$IM_WARM_SECONDS wrk_row warm "http://127.0.0.1:$PB/api/v1/im/message" post
+  load "warm-up (wrk to A, then to B, each until steady, at most $IM_WARM_SECONDS s)"
+  warm_until_steady "http://127.0.0.1:$PA/api/v1/im/message"
+  warm_until_steady "http://127.0.0.1:$PB/api/v1/im/message"
   load "wrk -c32 im/message to A (owner)";  wrk_row wrk-owner "http://127.0.0.1:$PA/api/v1/im/message" post
   load "wrk -c32 im/message to B (across)"; wrk_row wrk-other "http://127.0.0.1:$PB/api/v1/im/message" post
   load "hey 1,000/s im/message to A";       hey_row hey-owner "http://127.0.0.1:$PA/api/v1/im/message"
   load "hey 1,000/s im/message to B";       hey_row hey-other "http://127.0.0.1:$PB/api/v1/im/message"
+  load "hey 1,000/s GET /healthz on A";     hey_row hey-floor "http://127.0.0.1:$PA/healthz" get
+  load "paced 1,000/s im/message to A";     paced_row paced-owner "http://127.0.0.1:$PA/api/v1/im/message"
+  load "paced 1,000/s im/message to B";     paced_row paced-other "http://127.0.0.1:$PB/api/v1/im/message"
+  load "paced 1,000/s GET /healthz on A";   paced_row paced-floor "http://127.0.0.1:$PA/healthz" get
   load "wrk -c32 GET im/bots on A";         wrk_row wrk-bots "http://127.0.0.1:$PA/api/v1/im/bots"
 fi
 

@@ -4,6 +4,7 @@
 //   node load.mjs burst  <direct-url> <gateway-url> <key> <streams> <rounds> <model>
 //   node load.mjs turns  <gateway-url> <key> <clients> <seconds> <model> <gateway-pid> <postmaster.pid file>
 //   node load.mjs deltas <gateway-url> <key> <clients> <seconds> <model> <gateway-pid> <postmaster.pid file>
+//   node load.mjs paced  <url> <key> <rate/s> <connections> <seconds> <post|get>   (im/message body when post)
 import { Pool } from 'undici';
 import fs from 'node:fs';
 
@@ -143,7 +144,45 @@ async function closedLoop([gatewayUrl, key, clients, seconds, model, gatewayPid,
     busyCores: (gw + pg) / 1000 / secs };
 }
 
-const run = { ttft, burst, turns: a => closedLoop(a, 'turns'), deltas: a => closedLoop(a, 'deltas') }[mode];
+/**
+ * Open loop at a steady rate: request i is due at t0 + i/rate, whatever the earlier ones are doing, and its latency
+ * runs from when it was due (a late start counts), over a fixed set of keep-alive connections.
+ */
+async function paced([url, key, rate, connections, seconds, method]) {
+  const u = new URL(url);
+  const p = pool(u.origin, Number(connections));
+  const post = method === 'post';
+  const opts = { path: u.pathname, method: post ? 'POST' : 'GET', headers: { 'x-api-key': key, 'content-type': 'application/json' },
+    body: post ? JSON.stringify({ umo: 'qq:FriendMessage:12345', message: 'bench' }) : undefined };
+  const total = Number(rate) * Number(seconds);
+  const gap = 1e9 / Number(rate);
+  const lat = [];
+  let errors = 0, i = 0;
+  const inflight = new Set();
+  // Every connection open and used before the clock starts: the connects are not what is measured.
+  for (let w = 0; w < 3; w++) {
+    await Promise.all(Array.from({ length: Number(connections) }, () => p.request(opts).then(r => r.body.dump(), () => {})));
+  }
+  const t0 = process.hrtime.bigint();
+  while (i < total) {
+    const now = Number(process.hrtime.bigint() - t0);
+    while (i < total && i * gap <= now) {
+      const due = i * gap;
+      i++;
+      const req = p.request(opts).then(async res => {
+        await res.body.dump();
+        if (res.statusCode === 200) lat.push((Number(process.hrtime.bigint() - t0) - due) / 1e6); else errors++;
+      }, () => { errors++; });
+      inflight.add(req);
+      req.finally(() => inflight.delete(req));
+    }
+    await new Promise(res => setTimeout(res, 1));
+  }
+  await Promise.all(inflight);
+  return { mode: 'paced', rate: Number(rate), sent: total, latencyMs: summary(lat), errors };
+}
+
+const run = { paced, ttft, burst, turns: a => closedLoop(a, 'turns'), deltas: a => closedLoop(a, 'deltas') }[mode];
 if (!run) { console.error('unknown mode ' + mode); process.exit(2); }
 const result = await run(args);
 console.log(JSON.stringify(result));

@@ -25,9 +25,16 @@ const wa = by('wrk-owner'), wb = by('wrk-other');
 add('im/message to a connected OneBot end, wrk -c32, to the owner / across nodes', '2,170–2,890 / 1,770–2,090 per s',
   '≥ 15,000 / ≥ 10,000 per s',
   wa || wb ? `${wa ? f(wa.rps, 0) : 'n/a'} / ${wb ? f(wb.rps, 0) : 'n/a'} per s (non-2xx ${wa ? wa.errors : '-'}/${wb ? wb.errors : '-'})` : 'not run');
-const ha = by('hey-owner'), hb = by('hey-other');
+const ha = by('hey-owner'), hb = by('hey-other'), hf = by('hey-floor');
 add('im/message at 1,000/s open loop (hey -q 20 -c 50), p50 / p99, owner [across]', '12–37 / 31–140 ms', '≤ 1 / ≤ 3 ms',
-  ha ? `${f(ha.p50 * 1000)} / ${f(ha.p99 * 1000)} ms${hb ? ` [${f(hb.p50 * 1000)} / ${f(hb.p99 * 1000)} ms]` : ''} (non-200 ${ha.errors}${hb ? '/' + hb.errors : ''})` : 'not run');
+  ha ? `${f(ha.p50 * 1000)} / ${f(ha.p99 * 1000)} ms${hb ? ` [${f(hb.p50 * 1000)} / ${f(hb.p99 * 1000)} ms]` : ''} (non-200 ${ha.errors}${hb ? '/' + hb.errors : ''})`
+    + (hf ? `; hey's own floor, GET /healthz: ${f(hf.p50 * 1000)} / ${f(hf.p99 * 1000)} ms` : '') : 'not run');
+const pa = by('paced-owner'), pb = by('paced-other'), pf = by('paced-floor');
+const pl = r => `${f(r.latencyMs.p50)} / ${f(r.latencyMs.p99)} ms`;
+if (pa) {
+  add('the same 1,000/s evenly paced (undici, 50 connections, latency from the due time), owner [across]', '–', '≤ 1 / ≤ 3 ms',
+    `${pl(pa)}${pb ? ` [${pl(pb)}]` : ''} (errors ${pa.errors}${pb ? '/' + pb.errors : ''})` + (pf ? `; GET /healthz: ${pl(pf)}` : ''));
+}
 const bots = by('wrk-bots');
 add('for scale: GET im/bots with a warm key, wrk -c32, same node', '44,900 per s', '–', bots ? `${f(bots.rps, 0)} per s` : 'not run');
 

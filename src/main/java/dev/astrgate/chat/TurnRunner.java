@@ -149,7 +149,7 @@ final class TurnRunner {
         // A bucket keyed by a session id made a moment ago holds only this hit, and the count is at least 1: it is
         // recorded (the limit stays cluster-wide for the session's next turns) but nothing waits for it.
         long now = System.currentTimeMillis() / 1000;
-        t.pending.add(store.chat(new ChatOps.Hit(r.umo(), now - now % t.settings.rateLimitSeconds())));
+        t.pending.add(store.chat(new ChatOps.RecordHit(r.umo(), now - now % t.settings.rateLimitSeconds())));
       }
     }
     t.userRow = store.chat(new ChatOps.AppendHistory(Webchat.ID, r.sessionId(), r.username(),

@@ -11,7 +11,7 @@ public final class ChatOps {
 
   /** A store operation answered by {@link ChatRepository}. */
   public sealed interface Op<R> permits SessionOwner, EnsureSession, AppendHistory, LoadContext, SaveContext,
-      LoadRoutes, SetRoute, Hit, AttachmentsMeta, SetTitle {
+      LoadRoutes, SetRoute, Hit, RecordHit, AttachmentsMeta, SetTitle {
   }
 
   /** Creator of a session, or null when it does not exist. */
@@ -49,6 +49,10 @@ public final class ChatOps {
 
   /** Counts one hit in a fixed window; yields the hits so far in that window. */
   public record Hit(String bucket, long windowStart) implements Op<Integer> {
+  }
+
+  /** The same for a hit nothing waits for (a new session's first): it goes with the turn's other writes. */
+  public record RecordHit(String bucket, long windowStart) implements Op<Integer> {
   }
 
   /** Metadata rows for attachment ids (unknown ids are absent). */

@@ -8,13 +8,13 @@ import dev.astrgate.store.ChatOps.Hit;
 import dev.astrgate.store.ChatOps.LoadContext;
 import dev.astrgate.store.ChatOps.LoadRoutes;
 import dev.astrgate.store.ChatOps.Op;
+import dev.astrgate.store.ChatOps.RecordHit;
 import dev.astrgate.store.ChatOps.SaveContext;
 import dev.astrgate.store.ChatOps.Saved;
 import dev.astrgate.store.ChatOps.SessionOwner;
 import dev.astrgate.store.ChatOps.SetRoute;
 import dev.astrgate.store.ChatOps.SetTitle;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,7 +22,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -33,28 +32,31 @@ public final class ChatRepository {
   private static final String INSERT_HISTORY = "INSERT INTO platform_message_history"
       + " (platform_id, user_id, sender_id, sender_name, content) VALUES ($1, $2, $3, $3, $4) RETURNING id, created_at";
 
+  private static final String HIT = "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1)"
+      + " ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits";
+
   private final Pool pool;
   private final AttachmentRepository attachments;
-  private final boolean batching;
-  /** History rows waiting for the batch in flight to finish; touched only on the owning event loop. */
-  private final List<PendingRow> queued = new ArrayList<>();
-  private boolean inFlight;
-
-  private record PendingRow(AppendHistory op, Promise<Saved> promise) {
-  }
+  /** The writes of the chat pipeline, when this repository serves one event loop; else null (each runs alone). */
+  private final GroupCommit group;
 
   public ChatRepository(Pool pool, AttachmentRepository attachments) {
     this(pool, attachments, false);
   }
 
   /**
-   * {@code batching}: history rows are group-committed, one batch at a time; only for a repository used from a
-   * single event loop (its state is not shared across threads).
+   * {@code batching}: the pipeline's writes (sessions, history rows, hits nothing waits for, contexts) are
+   * group-committed; only for a repository used from a single event loop (its queue is not shared across threads).
    */
   ChatRepository(Pool pool, AttachmentRepository attachments, boolean batching) {
     this.pool = pool;
     this.attachments = attachments;
-    this.batching = batching;
+    this.group = batching ? new GroupCommit(pool) : null;
+  }
+
+  /** A write of the pipeline: in the event loop's next group commit, or alone. */
+  private Future<RowSet<Row>> write(String sql, Tuple args) {
+    return group == null ? pool.preparedQuery(sql).execute(args) : group.submit(sql, args);
   }
 
   /** Runs one operation; the cast is safe because each record fixes its reply type. */
@@ -77,6 +79,8 @@ public final class ChatRepository {
       f = setRoute(o);
     } else if (op instanceof Hit o) {
       f = hit(o);
+    } else if (op instanceof RecordHit o) {
+      f = write(HIT, Tuple.of(o.bucket(), o.windowStart())).map(rows -> rows.iterator().next().getInteger(0));
     } else if (op instanceof AttachmentsMeta o) {
       f = attachments.findAll(o.ids());
     } else if (op instanceof SetTitle o) {
@@ -97,66 +101,17 @@ public final class ChatRepository {
     // ON CONFLICT keeps the first creator when two requests race; the caller compares the returned owner. One
     // statement inserts and reads; only when a racing insert committed after this statement's snapshot does it see
     // neither row, and then a second read settles it.
-    return pool.preparedQuery("WITH ins AS (INSERT INTO platform_sessions (session_id, platform_id, creator)"
+    return write("WITH ins AS (INSERT INTO platform_sessions (session_id, platform_id, creator)"
             + " VALUES ($1, $2, $3) ON CONFLICT (session_id) DO NOTHING RETURNING creator)"
-            + " SELECT creator FROM ins UNION ALL SELECT creator FROM platform_sessions WHERE session_id = $1 LIMIT 1")
-        .execute(Tuple.of(o.sessionId(), o.platformId(), o.creator()))
+            + " SELECT creator FROM ins UNION ALL SELECT creator FROM platform_sessions WHERE session_id = $1 LIMIT 1",
+        Tuple.of(o.sessionId(), o.platformId(), o.creator()))
         .compose(rows -> rows.size() > 0 ? Future.succeededFuture(rows.iterator().next().getString(0))
             : owner(o.sessionId()));
   }
 
-  /**
-   * One history row. With batching, a row that arrives while a batch is being committed waits for it and goes
-   * with the others that arrived meanwhile, as one batch in one implicit transaction (one commit, one WAL flush).
-   * A lone row goes at once. Each caller hears of its row only after the commit that holds it.
-   */
+  /** One history row, in the event loop's next group commit: its caller hears of it once it is committed. */
   private Future<Saved> appendHistory(AppendHistory o) {
-    if (!batching) {
-      return insertRow(o);
-    }
-    Promise<Saved> p = Promise.promise();
-    queued.add(new PendingRow(o, p));
-    if (!inFlight) {
-      flush();
-    }
-    return p.future();
-  }
-
-  private void flush() {
-    if (queued.isEmpty()) {
-      inFlight = false;
-      return;
-    }
-    inFlight = true;
-    List<PendingRow> batch = new ArrayList<>(queued);
-    queued.clear();
-    if (batch.size() == 1) {
-      PendingRow only = batch.get(0);
-      insertRow(only.op()).onComplete(ar -> {
-        only.promise().handle(ar);
-        flush();
-      });
-      return;
-    }
-    List<Tuple> tuples = new ArrayList<>(batch.size());
-    batch.forEach(r -> tuples.add(row(r.op())));
-    pool.preparedQuery(INSERT_HISTORY).executeBatch(tuples).onComplete(ar -> {
-      if (ar.succeeded()) {
-        RowSet<Row> rs = ar.result();
-        for (PendingRow r : batch) {
-          r.promise().complete(saved(rs.iterator().next()));
-          rs = rs.next();
-        }
-      } else {
-        // One bad row must not cost the others theirs: each goes again on its own.
-        batch.forEach(r -> insertRow(r.op()).onComplete(r.promise()));
-      }
-      flush();
-    });
-  }
-
-  private Future<Saved> insertRow(AppendHistory o) {
-    return pool.preparedQuery(INSERT_HISTORY).execute(row(o)).map(rows -> saved(rows.iterator().next()));
+    return write(INSERT_HISTORY, row(o)).map(rows -> saved(rows.iterator().next()));
   }
 
   private static Tuple row(AppendHistory o) {
@@ -189,7 +144,7 @@ public final class ChatRepository {
    * session lock), so the row read under FOR UPDATE is the one the statement writes.
    */
   private Future<Void> saveContext(SaveContext o) {
-    return pool.preparedQuery("WITH cur AS (SELECT value->>'val' AS id FROM preferences"
+    return write("WITH cur AS (SELECT value->>'val' AS id FROM preferences"
             + " WHERE scope = 'umo' AND scope_id = $1::varchar AND key = 'sel_conv_id' FOR UPDATE),"
             + " upd AS (UPDATE conversations SET content = $3::jsonb, token_usage = token_usage + $4::int, updated_at = now()"
             + " WHERE conversation_id = (SELECT id FROM cur) RETURNING 1),"
@@ -197,8 +152,8 @@ public final class ChatRepository {
             + " SELECT $5::varchar, $2::varchar, $1::varchar, $3::jsonb, $4::int WHERE NOT EXISTS (SELECT 1 FROM cur) RETURNING conversation_id)"
             + " INSERT INTO preferences (scope, scope_id, key, value)"
             + " SELECT 'umo', $1, 'sel_conv_id', jsonb_build_object('val', conversation_id) FROM ins"
-            + " ON CONFLICT (scope, scope_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()")
-        .execute(Tuple.of(o.umo(), o.platformId(), o.messages(), o.tokens(), UUID.randomUUID().toString()))
+            + " ON CONFLICT (scope, scope_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
+        Tuple.of(o.umo(), o.platformId(), o.messages(), o.tokens(), UUID.randomUUID().toString()))
         .mapEmpty();
   }
 
@@ -222,10 +177,9 @@ public final class ChatRepository {
         .execute(Tuple.of(ROUTES_KEY, o.umo(), o.configId())).mapEmpty();
   }
 
+  /** A hit the turn waits for: on its own, never behind a batch. */
   private Future<Integer> hit(Hit o) {
-    return pool.preparedQuery("INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1)"
-            + " ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits")
-        .execute(Tuple.of(o.bucket(), o.windowStart()))
+    return pool.preparedQuery(HIT).execute(Tuple.of(o.bucket(), o.windowStart()))
         .map(rows -> rows.iterator().next().getInteger(0));
   }
 

@@ -5,12 +5,12 @@ import dev.astrgate.store.AttachmentRepository.Attachment;
 import dev.astrgate.store.AttachmentRepository.AttachmentBytes;
 import dev.astrgate.store.SessionRepository.Page;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -109,6 +109,27 @@ public final class StoreClient {
     return call("preference.put_if_lease", r -> r.preferences().putIfLease(scope, scopeId, key, lease, value));
   }
 
+  /**
+   * {@code result}, failed with a TimeoutException after {@code limitMs}. A timer of this context's event loop:
+   * {@code Future.timeout} scheduled each bound on Netty's global executor, a thread woken (and a futex) per call.
+   */
+  private <T> Future<T> bounded(Future<T> result, long limitMs) {
+    if (result.isComplete()) {
+      return result;
+    }
+    Promise<T> out = Promise.promise();
+    long timer = vertx.setTimer(limitMs, id -> out.tryFail(new TimeoutException()));
+    result.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        out.tryComplete(ar.result());
+      } else {
+        out.tryFail(ar.cause());
+      }
+    });
+    return out.future();
+  }
+
   private <T> Future<T> call(String what, Function<Repositories, Future<T>> op) {
     return call(what, 1, op);
   }
@@ -126,7 +147,7 @@ public final class StoreClient {
       result = Future.failedFuture(e);
     }
     long limit = bounds * access.timeoutMs();
-    return result.timeout(limit, TimeUnit.MILLISECONDS).andThen(ar -> {
+    return bounded(result, limit).andThen(ar -> {
       if (ar.succeeded()) {
         access.reached(true);
       }
