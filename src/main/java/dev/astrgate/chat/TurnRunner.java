@@ -143,17 +143,18 @@ final class TurnRunner {
       return;
     }
     t.intakeWritten = true;
+    ChatOps.AppendHistory userRow = new ChatOps.AppendHistory(Webchat.ID, r.sessionId(), r.username(),
+        new JsonObject().put("type", "user").put("message", r.parts()));
     if (r.generatedSession()) {
-      t.pending.add(store.chat(new ChatOps.EnsureSession(r.sessionId(), r.username(), Webchat.ID)));
-      if (t.settings.rateLimitCount() > 0) {
-        // A bucket keyed by a session id made a moment ago holds only this hit, and the count is at least 1: it is
-        // recorded (the limit stays cluster-wide for the session's next turns) but nothing waits for it.
-        long now = System.currentTimeMillis() / 1000;
-        t.pending.add(store.chat(new ChatOps.RecordHit(r.umo(), now - now % t.settings.rateLimitSeconds())));
-      }
+      // A bucket keyed by a session id made a moment ago holds only this hit, and the count is at least 1: it is
+      // recorded (the limit stays cluster-wide for the session's next turns) but nothing waits for it.
+      long now = System.currentTimeMillis() / 1000;
+      String bucket = t.settings.rateLimitCount() > 0 ? r.umo() : null;
+      t.userRow = store.chat(new ChatOps.OpenSession(r.sessionId(), r.username(), Webchat.ID, bucket,
+          bucket == null ? 0 : now - now % t.settings.rateLimitSeconds(), userRow));
+    } else {
+      t.userRow = store.chat(userRow);
     }
-    t.userRow = store.chat(new ChatOps.AppendHistory(Webchat.ID, r.sessionId(), r.username(),
-        new JsonObject().put("type", "user").put("message", r.parts())));
     t.pending.add(t.userRow);
   }
 
@@ -332,36 +333,37 @@ final class TurnRunner {
     if (t.closed) {
       t.outcome = "cancelled";
       metrics.cancellation(t.provider);
-      return saveBot(t, text, reasoning, stats, true).mapEmpty();
+      return saveBot(t, text, reasoning, stats, true, null).mapEmpty();
     }
     t.outcome = "ok";
+    Usage u = result.usage() == null ? Usage.NONE : result.usage();
+    JsonArray updated = context.copy()
+        .add(new JsonObject().put("role", "user").put("content", ContentBuilder.textOnly(t.req.parts())))
+        .add(new JsonObject().put("role", "assistant").put("content", text));
+    // The bot row and the new context go as one statement.
+    ChatOps.SaveContext newContext = new ChatOps.SaveContext(t.req.umo(), t.req.platformId(), updated,
+        u.inputOther() + u.inputCached() + u.output());
     Future<Void> events;
     if (t.streaming) {
       t.sink.send(SseEvents.agentStats(stats));
       t.sink.send(SseEvents.complete(text, reasoning, t.req.messageId()));
-      events = saveBot(t, text, reasoning, stats, false).map(saved -> {
+      events = saveBot(t, text, reasoning, stats, false, newContext).map(saved -> {
         t.sink.send(SseEvents.messageSaved(saved.id(), saved.createdAt()));
         return null;
       });
     } else {
       t.sink.send(SseEvents.plain(text, false, null, t.req.messageId()));
-      events = saveBot(t, text, reasoning, stats, false).map(saved -> {
+      events = saveBot(t, text, reasoning, stats, false, newContext).map(saved -> {
         t.sink.send(SseEvents.messageSaved(saved.id(), saved.createdAt()));
         t.sink.send(SseEvents.agentStats(stats));
         return null;
       });
     }
-    Usage u = result.usage() == null ? Usage.NONE : result.usage();
-    JsonArray updated = context.copy()
-        .add(new JsonObject().put("role", "user").put("content", ContentBuilder.textOnly(t.req.parts())))
-        .add(new JsonObject().put("role", "assistant").put("content", text));
-    Future<Void> saveContext = store.chat(new ChatOps.SaveContext(t.req.umo(), t.req.platformId(), updated,
-        u.inputOther() + u.inputCached() + u.output()));
-    return Future.all(events, saveContext).onSuccess(v -> {
+    return events.onSuccess(v -> {
       if (firstTurn && t.req.webchat() && t.settings.generateTitle()) {
         TitleGenerator.generate(store, p, t.req.sessionId(), ContentBuilder.textOnly(t.req.parts()));
       }
-    }).mapEmpty();
+    });
   }
 
   /** Upstream failures become upstream's error text, then complete; a client that left gets its partial reply saved. */
@@ -371,7 +373,7 @@ final class TurnRunner {
       t.outcome = "cancelled";
       metrics.cancellation(t.provider);
       LOG.info("chat turn cancelled session={} chars={}", t.req.sessionId(), t.text.length());
-      return saveBot(t, t.text.toString(), t.reasoning.toString(), stats, true).mapEmpty();
+      return saveBot(t, t.text.toString(), t.reasoning.toString(), stats, true, null).mapEmpty();
     }
     String type = err instanceof ProviderException pe ? pe.errorType() : err.getClass().getSimpleName();
     String errorText = "Error occurred during AI execution.\nError Type: " + type + "\nError Message: " + err.getMessage();
@@ -380,7 +382,7 @@ final class TurnRunner {
     String shown = t.text.length() == 0 ? errorText : t.text + "\n\n" + errorText;
     t.sink.send(SseEvents.plain(errorText, false, null, t.req.messageId()));
     t.sink.send(SseEvents.complete(shown, t.reasoning.toString(), t.req.messageId()));
-    return saveBot(t, shown, t.reasoning.toString(), stats, false).map(saved -> {
+    return saveBot(t, shown, t.reasoning.toString(), stats, false, null).map(saved -> {
       if (!t.closed) {
         t.sink.send(SseEvents.messageSaved(saved.id(), saved.createdAt()));
       }
@@ -388,7 +390,9 @@ final class TurnRunner {
     });
   }
 
-  private Future<ChatOps.Saved> saveBot(Turn t, String text, String reasoning, JsonObject stats, boolean interrupted) {
+  /** The bot row, with {@code newContext} (null: the context stays as it was) in the same statement. */
+  private Future<ChatOps.Saved> saveBot(Turn t, String text, String reasoning, JsonObject stats, boolean interrupted,
+                                        ChatOps.SaveContext newContext) {
     writeIntake(t);
     JsonObject content = new JsonObject().put("type", "bot")
         .put("message", new JsonArray().add(new JsonObject().put("type", "plain").put("text", text)));
@@ -400,7 +404,8 @@ final class TurnRunner {
       content.put("interrupted", true);
     }
     ChatOps.AppendHistory row = new ChatOps.AppendHistory(t.req.platformId(), t.req.sessionId(), "bot", content);
+    ChatOps.Op<ChatOps.Saved> op = newContext == null ? row : new ChatOps.FinishTurn(row, newContext);
     // After the user row, so history keeps the turn's order whichever connection each write took.
-    return t.userRow == null ? store.chat(row) : t.userRow.transform(ar -> store.chat(row));
+    return t.userRow == null ? store.chat(op) : t.userRow.transform(ar -> store.chat(op));
   }
 }

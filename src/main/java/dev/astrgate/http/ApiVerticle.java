@@ -80,7 +80,7 @@ public final class ApiVerticle extends VerticleBase {
           .setMaxFormBufferedBytes(settings.options().maxPartHeaderBytes())
           .setMaxFormAttributeSize(settings.options().maxPartHeaderBytes())
           .setIdleTimeout(0));
-      return server.invalidRequestHandler(this::invalidRequest).requestHandler(req -> {
+      return server.connectionHandler(FlushCoalescing::install).invalidRequestHandler(this::invalidRequest).requestHandler(req -> {
         if (req.version() != io.vertx.core.http.HttpVersion.HTTP_2 && req.headers().get("Host") == null) {
           // Vert.x's router cannot build the request's URI without it (it failed with a 500 before).
           Responses.refuse(req.response(), 400, "Bad request: the Host header is required", RequestLog.newId());

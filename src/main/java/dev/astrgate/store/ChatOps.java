@@ -10,8 +10,9 @@ public final class ChatOps {
   }
 
   /** A store operation answered by {@link ChatRepository}. */
-  public sealed interface Op<R> permits SessionOwner, EnsureSession, AppendHistory, LoadContext, SaveContext,
-      LoadRoutes, SetRoute, Hit, RecordHit, AttachmentsMeta, SetTitle {
+  public sealed interface Op<R> permits SessionOwner, EnsureSession, OpenSession, AppendHistory, FinishTurn, LoadContext,
+      SaveContext,
+      LoadRoutes, SetRoute, Hit, AttachmentsMeta, SetTitle {
   }
 
   /** Creator of a session, or null when it does not exist. */
@@ -20,6 +21,18 @@ public final class ChatOps {
 
   /** Inserts the session if absent; yields the creator that owns it afterwards. */
   public record EnsureSession(String sessionId, String creator, String platformId) implements Op<String> {
+  }
+
+  /**
+   * The writes that open a session the gateway made for this turn, as one statement: the session row, the
+   * rate-limit hit (none when {@code hitBucket} is null) and the user's row; yields the user row's id and time.
+   */
+  public record OpenSession(String sessionId, String creator, String platformId, String hitBucket, long windowStart,
+                            AppendHistory userRow) implements Op<Saved> {
+  }
+
+  /** A completed turn's writes as one statement: the bot's row and the new context; yields the bot row's id and time. */
+  public record FinishTurn(AppendHistory botRow, SaveContext context) implements Op<Saved> {
   }
 
   /** A history row; yields its id and creation time. */
@@ -49,10 +62,6 @@ public final class ChatOps {
 
   /** Counts one hit in a fixed window; yields the hits so far in that window. */
   public record Hit(String bucket, long windowStart) implements Op<Integer> {
-  }
-
-  /** The same for a hit nothing waits for (a new session's first): it goes with the turn's other writes. */
-  public record RecordHit(String bucket, long windowStart) implements Op<Integer> {
   }
 
   /** Metadata rows for attachment ids (unknown ids are absent). */

@@ -4,11 +4,12 @@ import dev.astrgate.store.ChatOps.AppendHistory;
 import dev.astrgate.store.ChatOps.AttachmentsMeta;
 import dev.astrgate.store.ChatOps.Conversation;
 import dev.astrgate.store.ChatOps.EnsureSession;
+import dev.astrgate.store.ChatOps.FinishTurn;
+import dev.astrgate.store.ChatOps.OpenSession;
 import dev.astrgate.store.ChatOps.Hit;
 import dev.astrgate.store.ChatOps.LoadContext;
 import dev.astrgate.store.ChatOps.LoadRoutes;
 import dev.astrgate.store.ChatOps.Op;
-import dev.astrgate.store.ChatOps.RecordHit;
 import dev.astrgate.store.ChatOps.SaveContext;
 import dev.astrgate.store.ChatOps.Saved;
 import dev.astrgate.store.ChatOps.SessionOwner;
@@ -32,6 +33,20 @@ public final class ChatRepository {
   private static final String INSERT_HISTORY = "INSERT INTO platform_message_history"
       + " (platform_id, user_id, sender_id, sender_name, content) VALUES ($1, $2, $3, $3, $4) RETURNING id, created_at";
 
+  /**
+   * The UMO's current conversation ($1 umo, $2 platform, $3 messages, $4 tokens, $5 a new id): replaced when it
+   * exists, else created; {@link #CONTEXT_POINTER} then points the UMO at a created one.
+   */
+  private static final String CONTEXT_CTE = "WITH cur AS (SELECT value->>'val' AS id FROM preferences"
+      + " WHERE scope = 'umo' AND scope_id = $1::varchar AND key = 'sel_conv_id' FOR UPDATE),"
+      + " upd AS (UPDATE conversations SET content = $3::jsonb, token_usage = token_usage + $4::int, updated_at = now()"
+      + " WHERE conversation_id = (SELECT id FROM cur) RETURNING 1),"
+      + " ins AS (INSERT INTO conversations (conversation_id, platform_id, user_id, content, token_usage)"
+      + " SELECT $5::varchar, $2::varchar, $1::varchar, $3::jsonb, $4::int WHERE NOT EXISTS (SELECT 1 FROM cur)"
+      + " RETURNING conversation_id)";
+  private static final String CONTEXT_POINTER = "INSERT INTO preferences (scope, scope_id, key, value)"
+      + " SELECT 'umo', $1, 'sel_conv_id', jsonb_build_object('val', conversation_id) FROM ins"
+      + " ON CONFLICT (scope, scope_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()";
   private static final String HIT = "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1)"
       + " ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits";
 
@@ -45,7 +60,7 @@ public final class ChatRepository {
   }
 
   /**
-   * {@code batching}: the pipeline's writes (sessions, history rows, hits nothing waits for, contexts) are
+   * {@code batching}: the pipeline's writes (sessions, history rows, contexts) are
    * group-committed; only for a repository used from a single event loop (its queue is not shared across threads).
    */
   ChatRepository(Pool pool, AttachmentRepository attachments, boolean batching) {
@@ -69,6 +84,10 @@ public final class ChatRepository {
       f = ensureSession(o);
     } else if (op instanceof AppendHistory o) {
       f = appendHistory(o);
+    } else if (op instanceof OpenSession o) {
+      f = openSession(o);
+    } else if (op instanceof FinishTurn o) {
+      f = finishTurn(o);
     } else if (op instanceof LoadContext o) {
       f = loadContext(o.umo());
     } else if (op instanceof SaveContext o) {
@@ -79,8 +98,6 @@ public final class ChatRepository {
       f = setRoute(o);
     } else if (op instanceof Hit o) {
       f = hit(o);
-    } else if (op instanceof RecordHit o) {
-      f = write(HIT, Tuple.of(o.bucket(), o.windowStart())).map(rows -> rows.iterator().next().getInteger(0));
     } else if (op instanceof AttachmentsMeta o) {
       f = attachments.findAll(o.ids());
     } else if (op instanceof SetTitle o) {
@@ -107,6 +124,35 @@ public final class ChatRepository {
         Tuple.of(o.sessionId(), o.platformId(), o.creator()))
         .compose(rows -> rows.size() > 0 ? Future.succeededFuture(rows.iterator().next().getString(0))
             : owner(o.sessionId()));
+  }
+
+  /**
+   * A session made for this turn, its hit and its user row in one statement (one round trip, one executor run)
+   * rather than three; the caller knows the session is new, so the creator is not read back.
+   */
+  private Future<Saved> openSession(OpenSession o) {
+    AppendHistory u = o.userRow();
+    return write("WITH s AS (INSERT INTO platform_sessions (session_id, platform_id, creator)"
+            + " VALUES ($1, $2, $3) ON CONFLICT (session_id) DO NOTHING),"
+            + " h AS (INSERT INTO rate_limits (bucket, window_start, hits) SELECT $4::varchar, $5::bigint, 1"
+            + " WHERE $4::varchar IS NOT NULL"
+            + " ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1)"
+            + " INSERT INTO platform_message_history (platform_id, user_id, sender_id, sender_name, content)"
+            + " VALUES ($6, $7, $8, $8, $9) RETURNING id, created_at",
+        Tuple.of(o.sessionId(), o.platformId(), o.creator(), o.hitBucket(), o.windowStart())
+            .addString(u.platformId()).addString(u.userId()).addString(u.sender()).addValue(u.content()))
+        .map(rows -> saved(rows.iterator().next()));
+  }
+
+  /** The bot's row and the new context in one statement: the context's CTEs, then the row. */
+  private Future<Saved> finishTurn(FinishTurn o) {
+    AppendHistory b = o.botRow();
+    return write(CONTEXT_CTE + ", pointer AS (" + CONTEXT_POINTER + ")"
+            + " INSERT INTO platform_message_history (platform_id, user_id, sender_id, sender_name, content)"
+            + " VALUES ($6, $7, $8, $8, $9) RETURNING id, created_at",
+        contextArgs(o.context()).addString(b.platformId()).addString(b.userId()).addString(b.sender())
+            .addValue(b.content()))
+        .map(rows -> saved(rows.iterator().next()));
   }
 
   /** One history row, in the event loop's next group commit: its caller hears of it once it is committed. */
@@ -144,17 +190,11 @@ public final class ChatRepository {
    * session lock), so the row read under FOR UPDATE is the one the statement writes.
    */
   private Future<Void> saveContext(SaveContext o) {
-    return write("WITH cur AS (SELECT value->>'val' AS id FROM preferences"
-            + " WHERE scope = 'umo' AND scope_id = $1::varchar AND key = 'sel_conv_id' FOR UPDATE),"
-            + " upd AS (UPDATE conversations SET content = $3::jsonb, token_usage = token_usage + $4::int, updated_at = now()"
-            + " WHERE conversation_id = (SELECT id FROM cur) RETURNING 1),"
-            + " ins AS (INSERT INTO conversations (conversation_id, platform_id, user_id, content, token_usage)"
-            + " SELECT $5::varchar, $2::varchar, $1::varchar, $3::jsonb, $4::int WHERE NOT EXISTS (SELECT 1 FROM cur) RETURNING conversation_id)"
-            + " INSERT INTO preferences (scope, scope_id, key, value)"
-            + " SELECT 'umo', $1, 'sel_conv_id', jsonb_build_object('val', conversation_id) FROM ins"
-            + " ON CONFLICT (scope, scope_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
-        Tuple.of(o.umo(), o.platformId(), o.messages(), o.tokens(), UUID.randomUUID().toString()))
-        .mapEmpty();
+    return write(CONTEXT_CTE + " " + CONTEXT_POINTER, contextArgs(o)).mapEmpty();
+  }
+
+  private static Tuple contextArgs(SaveContext o) {
+    return Tuple.of(o.umo(), o.platformId(), o.messages(), o.tokens(), UUID.randomUUID().toString());
   }
 
   private Future<JsonObject> loadRoutes() {
