@@ -4,7 +4,8 @@
 # direct-to-mock and through-the-gateway alternate in one run. Prints the issue's table: now, at the issue, goal.
 # Usage: bench/hotpaths.sh          (about 4 minutes; every step is bounded by `timeout`)
 # Knobs: PHASES=chat,im  TTFT_TURNS=400  TURN_SECONDS=10  DELTA_SECONDS=10  WRK_SECONDS=10  HEY_SECONDS=10
-#        IM_WARM_SECONDS=90 (the most each im node is warmed before its figures; it stops once wrk is steady)
+#        IM_WARM_SECONDS=90 CHAT_WARM_SECONDS=90 (the most each node is warmed before its figures; the warm-up
+#                             stops once two 5 s slices in a row agree within 5 %, after at least 30 s)
 #        GATEWAY_JFR=<file>  (record a JFR profile of the chat gateway, settings=profile)
 #        NODE_A_JFR=<file>   (same for node A of the im phase; NODE_B_JFR for node B)
 #        ACCESS_LOG=WARN     (level of the access log in every node; INFO, the product's default, logs each request)
@@ -20,6 +21,7 @@ DELTA_SECONDS=${DELTA_SECONDS:-10}
 WRK_SECONDS=${WRK_SECONDS:-10}
 HEY_SECONDS=${HEY_SECONDS:-10}
 IM_WARM_SECONDS=${IM_WARM_SECONDS:-90}
+CHAT_WARM_SECONDS=${CHAT_WARM_SECONDS:-90}
 GATEWAY_JFR=${GATEWAY_JFR:-}
 NODE_A_JFR=${NODE_A_JFR:-}
 NODE_B_JFR=${NODE_B_JFR:-}
@@ -91,6 +93,18 @@ wait_for() {   # wait_for <seconds> <what> <command...>
     sleep 0.2
   done
 }
+# warm_until_steady <what> <max seconds> <command printing a rate for a 5 s slice>: slices until two in a row agree
+# within 5 %, after at least 30 s: the JIT shares core 0 with the measurement until it settles
+warm_until_steady() {
+  local what=$1 max=$2 prev=0 rate=0 spent=0; shift 2
+  while [ "$spent" -lt "$max" ]; do
+    rate=$("$@"); rate=${rate:-0}; spent=$((spent + 5))
+    if [ "$spent" -ge 30 ] && [ "$prev" -gt 0 ] && [ $(( (rate - prev) * 100 / prev )) -le 5 ] \
+      && [ $(( (prev - rate) * 100 / prev )) -le 5 ]; then break; fi
+    prev=$rate
+  done
+  echo "   warmed $what in $spent s (last slice $rate/s)" >&2
+}
 load() { echo "   load average $(cut -d' ' -f1-3 /proc/loadavg) — $*" >&2; }
 RESULTS="$WORK/results.jsonl"
 : > "$RESULTS"
@@ -157,10 +171,12 @@ if [[ ",$PHASES," == *",chat,"* ]]; then
   start_node chat "$PORT" false "" "" "$GATEWAY_JFR" "$CHAT_CONF"
   GW="http://127.0.0.1:$PORT"
   PM="$WORK/chat/data/pg/postmaster.pid"
-  load "warm-up (2,000 turns one at a time, 128 at once x3)"
+  load "warm-up (2,000 turns one at a time, 128 at once x3, short turns until steady, 5 s of long streams)"
   "${LOADGEN[@]}" ttft "$MOCK" "$GW" "$KEY" 2000 1 d2i0 > /dev/null
   "${LOADGEN[@]}" burst "$MOCK" "$GW" "$KEY" 128 3 d2i0 > /dev/null
-  "${LOADGEN[@]}" turns "$GW" "$KEY" 16 5 d1i0 "$PID_chat" "$PM" > /dev/null
+  chat_slice() { "${LOADGEN[@]}" turns "$GW" "$KEY" 16 5 d1i0 "$PID_chat" "$PM" | jq '.turnsPerSecond | floor'; }
+  warm_until_steady "short turns" "$CHAT_WARM_SECONDS" chat_slice
+  "${LOADGEN[@]}" deltas "$GW" "$KEY" 64 5 d64i20 "$PID_chat" "$PM" > /dev/null
   load "added TTFT, one at a time, $TTFT_TURNS turns each, 4 alternating slices"
   "${LOADGEN[@]}" ttft "$MOCK" "$GW" "$KEY" "$TTFT_TURNS" 4 d2i0 | jq -c '. + {row: "ttft"}' >> "$RESULTS"
   load "short turns, 16 clients, $TURN_SECONDS s"
@@ -200,19 +216,10 @@ hey_row() {
 paced_row() {
   "${LOADGEN[@]}" paced "$2" "$KEY" 1000 50 "$HEY_SECONDS" "${3:-post}" | jq -c ". + {row: \"$1\"}" >> "$RESULTS"
 }
-# warm_until_steady <url>: wrk in 5 s slices until two slices in a row agree within 5 % (at least 3, at most
-# IM_WARM_SECONDS in all): the JIT of both JVMs shares core 0 with the measurement until it settles
-warm_until_steady() {
-  local prev=0 rps slices=0 spent=0
-  while [ "$spent" -lt "$IM_WARM_SECONDS" ]; do
-    rps=$(timeout 40 taskset -c "$LOAD_CPU" wrk -t1 -c32 -d5s -H "X-API-Key: $KEY" -s "$WORK/post.lua" "$1" \
-      | awk '/^Requests\/sec:/ {printf "%d", $2}')
-    slices=$((slices + 1)); spent=$((spent + 5))
-    if [ "$slices" -ge 3 ] && [ "$prev" -gt 0 ] && [ $(( (rps - prev) * 100 / prev )) -le 5 ] \
-      && [ $(( (prev - rps) * 100 / prev )) -le 5 ]; then break; fi
-    prev=$rps
-  done
-  echo "   warmed $1 in $spent s (last slice ${rps:-0}/s)" >&2
+# im_slice <url>: requests per second of 5 s of wrk -c32 im/message
+im_slice() {
+  timeout 40 taskset -c "$LOAD_CPU" wrk -t1 -c32 -d5s -H "X-API-Key: $KEY" -s "$WORK/post.lua" "$1" \
+    | awk '/^Requests\/sec:/ {printf "%d", $2}'
 }
 
 if [[ ",$PHASES," == *",im,"* ]]; then
@@ -233,8 +240,9 @@ wrk.body = '{"umo":"qq:FriendMessage:12345","message":"bench"}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
   load "warm-up (wrk to A, then to B, each until steady, at most $IM_WARM_SECONDS s)"
-  warm_until_steady "http://127.0.0.1:$PA/api/v1/im/message"
-  warm_until_steady "http://127.0.0.1:$PB/api/v1/im/message"
+  for node_url in "http://127.0.0.1:$PA/api/v1/im/message" "http://127.0.0.1:$PB/api/v1/im/message"; do
+    warm_until_steady "$node_url" "$IM_WARM_SECONDS" im_slice "$node_url"
+  done
   load "wrk -c32 im/message to A (owner)";  wrk_row wrk-owner "http://127.0.0.1:$PA/api/v1/im/message" post
   load "wrk -c32 im/message to B (across)"; wrk_row wrk-other "http://127.0.0.1:$PB/api/v1/im/message" post
   load "hey 1,000/s im/message to A";       hey_row hey-owner "http://127.0.0.1:$PA/api/v1/im/message"

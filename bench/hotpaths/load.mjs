@@ -67,29 +67,33 @@ function summary(list) {
   return { n: s.length, p50: pct(s, 50), p99: pct(s, 99), max: s[s.length - 1] };
 }
 
-// CPU ticks (1/100 s) of the gateway JVM and its embedded PostgreSQL (postmaster, its children and reaped children).
-function ticksOf(pid, withChildren) {
+// The gateway's user and system time apart, and PostgreSQL's by process kind (backends, the background processes,
+// and exited children such as autovacuum workers), so a figure says where its time went.
+function cpu(gatewayPid, postmasterFile) {
+  const gwStat = statOf(gatewayPid);
+  const pm = Number(fs.readFileSync(postmasterFile, 'utf8').split('\n')[0]);
+  const pmStat = statOf(pm);
+  const pgBy = { backends: 0, background: pmStat.user + pmStat.sys, exited: pmStat.childUser + pmStat.childSys };
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const st = statOf(d);
+    if (st.ppid !== pm) continue;
+    let title = '';
+    try { title = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8'); } catch { /* gone */ }
+    pgBy[/^postgres: \S+ \S+ [0-9.]+\(/.test(title) ? 'backends' : 'background'] += st.user + st.sys;
+  }
+  const ms = t => t * 10;
+  return { gw: ms(gwStat.user + gwStat.sys), gwSys: ms(gwStat.sys),
+    pg: ms(pgBy.backends + pgBy.background + pgBy.exited),
+    pgBy: { backends: ms(pgBy.backends), background: ms(pgBy.background), exited: ms(pgBy.exited) } };
+}
+function statOf(pid) {
   try {
     const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    const t = Number(rest[11]) + Number(rest[12]);
-    return withChildren ? t + Number(rest[13]) + Number(rest[14]) : t;
-  } catch { return 0; }
-}
-function cpu(gatewayPid, postmasterFile) {
-  const gw = ticksOf(gatewayPid, false);
-  let pg = 0;
-  const pm = Number(fs.readFileSync(postmasterFile, 'utf8').split('\n')[0]);
-  pg += ticksOf(pm, true);
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const f = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      if (Number(rest[1]) === pm) pg += Number(rest[11]) + Number(rest[12]);
-    } catch { /* gone */ }
-  }
-  return { gw: gw * 10, pg: pg * 10 };   // ms
+    return { ppid: Number(rest[1]), user: Number(rest[11]), sys: Number(rest[12]), childUser: Number(rest[13]),
+      childSys: Number(rest[14]) };
+  } catch { return { ppid: -1, user: 0, sys: 0, childUser: 0, childSys: 0 }; }
 }
 
 async function ttft([directUrl, gatewayUrl, key, turns, slices, model]) {
@@ -139,8 +143,9 @@ async function closedLoop([gatewayUrl, key, clients, seconds, model, gatewayPid,
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const after = cpu(gatewayPid, postmasterFile);
   const gw = after.gw - before.gw, pg = after.pg - before.pg;
+  const pgBy = Object.fromEntries(Object.keys(after.pgBy).map(k => [k, after.pgBy[k] - before.pgBy[k]]));
   return { mode: label, clients: n, seconds: secs, turns, deltas, errors, turnsPerSecond: turns / secs,
-    cpuMs: { gateway: gw, postgres: pg }, cpuPerTurnMs: (gw + pg) / turns, cpuPerDeltaUs: (gw + pg) * 1000 / deltas,
+    cpuMs: { gateway: gw, gatewayKernel: after.gwSys - before.gwSys, postgres: pg, postgresBy: pgBy }, cpuPerTurnMs: (gw + pg) / turns, cpuPerDeltaUs: (gw + pg) * 1000 / deltas,
     busyCores: (gw + pg) / 1000 / secs };
 }
 

@@ -17,7 +17,7 @@ add('CPU of gateway JVM + its PostgreSQL per persisted short turn (16 concurrent
   u ? `${f(u.cpuPerTurnMs, 3)} ms (gw ${f(u.cpuMs.gateway / u.turns, 3)} + pg ${f(u.cpuMs.postgres / u.turns, 3)}); ${f(u.turnsPerSecond, 0)} turns/s, ${f(u.busyCores)} cores busy, err ${u.errors}` : 'not run');
 const d = by('deltas');
 add('CPU per streamed delta (64 deltas @ 20 ms, 64 concurrent)', '60–71 µs', '≤ 10 µs',
-  d ? `${f(d.cpuPerDeltaUs, 1)} µs (${d.deltas} deltas, ${f(d.cpuPerTurnMs, 2)} ms a turn, err ${d.errors})` : 'not run');
+  d ? `${f(d.cpuPerDeltaUs, 1)} µs (gateway kernel time ${f(d.cpuMs.gatewayKernel * 1000 / d.deltas, 1)} µs of it; ${d.deltas} deltas, ${f(d.cpuPerTurnMs, 2)} ms a turn, err ${d.errors})` : 'not run');
 const b = by('burst');
 add('128 streams opened at once: added TTFT p99', '66–134 ms', '≤ 50 ms',
   b ? `${f(b.gateway.p99 - b.direct.p99, 1)} ms (direct p99 ${f(b.direct.p99, 1)}, gw p99 ${f(b.gateway.p99, 1)}; err ${b.errors.direct}/${b.errors.gateway})` : 'not run');
