@@ -30,8 +30,7 @@ import java.util.UUID;
 public final class ChatRepository {
   private static final String ROUTES_KEY = "umop_config_routing";
 
-  private static final String INSERT_HISTORY = "INSERT INTO platform_message_history"
-      + " (platform_id, user_id, sender_id, sender_name, content) VALUES ($1, $2, $3, $3, $4) RETURNING id, created_at";
+  private static final String INSERT_HISTORY = historyInsert(1);
 
   /**
    * The UMO's current conversation ($1 umo, $2 platform, $3 messages, $4 tokens, $5 a new id): replaced when it
@@ -60,8 +59,8 @@ public final class ChatRepository {
   }
 
   /**
-   * {@code batching}: the pipeline's writes (sessions, history rows, contexts) are
-   * group-committed; only for a repository used from a single event loop (its queue is not shared across threads).
+   * {@code batching}: the pipeline's writes nothing waits for before its stream (history rows, a new
+   * session's rows, contexts) are group-committed; only for a repository used from a single event loop (its queue is not shared across threads).
    */
   ChatRepository(Pool pool, AttachmentRepository attachments, boolean batching) {
     this.pool = pool;
@@ -118,10 +117,11 @@ public final class ChatRepository {
     // ON CONFLICT keeps the first creator when two requests race; the caller compares the returned owner. One
     // statement inserts and reads; only when a racing insert committed after this statement's snapshot does it see
     // neither row, and then a second read settles it.
-    return write("WITH ins AS (INSERT INTO platform_sessions (session_id, platform_id, creator)"
+    // The stream waits for this one (a racing creator gets 409), so it never queues behind a batch.
+    return pool.preparedQuery("WITH ins AS (INSERT INTO platform_sessions (session_id, platform_id, creator)"
             + " VALUES ($1, $2, $3) ON CONFLICT (session_id) DO NOTHING RETURNING creator)"
-            + " SELECT creator FROM ins UNION ALL SELECT creator FROM platform_sessions WHERE session_id = $1 LIMIT 1",
-        Tuple.of(o.sessionId(), o.platformId(), o.creator()))
+            + " SELECT creator FROM ins UNION ALL SELECT creator FROM platform_sessions WHERE session_id = $1 LIMIT 1")
+        .execute(Tuple.of(o.sessionId(), o.platformId(), o.creator()))
         .compose(rows -> rows.size() > 0 ? Future.succeededFuture(rows.iterator().next().getString(0))
             : owner(o.sessionId()));
   }
@@ -137,8 +137,7 @@ public final class ChatRepository {
             + " h AS (INSERT INTO rate_limits (bucket, window_start, hits) SELECT $4::varchar, $5::bigint, 1"
             + " WHERE $4::varchar IS NOT NULL"
             + " ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1)"
-            + " INSERT INTO platform_message_history (platform_id, user_id, sender_id, sender_name, content)"
-            + " VALUES ($6, $7, $8, $8, $9) RETURNING id, created_at",
+            + " " + historyInsert(6),
         Tuple.of(o.sessionId(), o.platformId(), o.creator(), o.hitBucket(), o.windowStart())
             .addString(u.platformId()).addString(u.userId()).addString(u.sender()).addValue(u.content()))
         .map(rows -> saved(rows.iterator().next()));
@@ -147,9 +146,7 @@ public final class ChatRepository {
   /** The bot's row and the new context in one statement: the context's CTEs, then the row. */
   private Future<Saved> finishTurn(FinishTurn o) {
     AppendHistory b = o.botRow();
-    return write(CONTEXT_CTE + ", pointer AS (" + CONTEXT_POINTER + ")"
-            + " INSERT INTO platform_message_history (platform_id, user_id, sender_id, sender_name, content)"
-            + " VALUES ($6, $7, $8, $8, $9) RETURNING id, created_at",
+    return write(CONTEXT_CTE + ", pointer AS (" + CONTEXT_POINTER + ") " + historyInsert(6),
         contextArgs(o.context()).addString(b.platformId()).addString(b.userId()).addString(b.sender())
             .addValue(b.content()))
         .map(rows -> saved(rows.iterator().next()));
@@ -158,6 +155,13 @@ public final class ChatRepository {
   /** One history row, in the event loop's next group commit: its caller hears of it once it is committed. */
   private Future<Saved> appendHistory(AppendHistory o) {
     return write(INSERT_HISTORY, row(o)).map(rows -> saved(rows.iterator().next()));
+  }
+
+  /** A history row's insert, its parameters (platform, user, sender, content) numbered from {@code first}. */
+  private static String historyInsert(int first) {
+    return "INSERT INTO platform_message_history (platform_id, user_id, sender_id, sender_name, content)"
+        + " VALUES ($" + first + ", $" + (first + 1) + ", $" + (first + 2) + ", $" + (first + 2) + ", $" + (first + 3)
+        + ") RETURNING id, created_at";
   }
 
   private static Tuple row(AppendHistory o) {

@@ -72,6 +72,17 @@ class ClusteredRateLimitTest {
       assertTrue(discarded.events().get(1).getString("data").startsWith("Rate limit exceeded"), discarded.raw());
       assertTrue(!slow.isComplete(), "the discard waited for the running turn");
       assertEquals("slow one", TestNode.await(slow).first("complete").getString("data"));
+
+      // A session the gateway made: its first turn's hit is written with its rows, and it counts.
+      openai.script(FakeReply.tokens("ok"));
+      JsonObject fresh = new JsonObject().put("username", "alice").put("message", "hi");
+      String made = TestNode.await(viaA.post(key, fresh)).events().get(0).getString("session_id");
+      JsonObject again = fresh.copy().put("session_id", made);
+      assertEquals("ok", TestNode.await(viaB.post(key, again)).first("complete").getString("data"));
+      assertEquals("ok", TestNode.await(viaA.post(key, again)).first("complete").getString("data"));
+      SseClient.Result fourth = TestNode.await(viaB.post(key, again));
+      assertTrue(fourth.events().get(1).getString("data").startsWith("Rate limit exceeded"),
+          "the made session's first turn was counted: " + fourth.raw());
     } finally {
       b.close();
       a.close();

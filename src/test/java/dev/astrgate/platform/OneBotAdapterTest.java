@@ -92,6 +92,11 @@ class OneBotAdapterTest {
       assertFalse(ws.isClosed());
       TestNode.await(ws.close());
     }
+    // Compression offered by the protocol end is declined: deflating each small frame costs more than the frame.
+    var offered = TestNode.await(wsClient.connect(dial("/platform/qq/ws?access_token=" + TOKEN)
+        .addHeader("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits")));
+    assertEquals(null, offered.headers().get("Sec-WebSocket-Extensions"), "no extension accepted");
+    TestNode.await(offered.close());
   }
 
   @Test
