@@ -111,6 +111,11 @@ public final class Database implements AutoCloseable {
         // must survive a crash of the machine, so both go back on (a -c after -F wins).
         .setServerConfig("fsync", "on")
         .setServerConfig("synchronous_commit", "on")
+        // initdb otherwise takes the machine's locale: SQL_ASCII under LANG=C (no UTF-8 check on rows), and a libc
+        // collation under C.UTF-8 that sends every text-key comparison through strcoll; C compares bytes.
+        // Applies when the data directory is first made.
+        .setLocaleConfig("encoding", "UTF8")
+        .setLocaleConfig("locale", "C")
         .start();
     LOG.info("embedded postgresql started dir={} port={} ms={}", pgDir, pg.getPort(), (System.nanoTime() - t0) / 1_000_000);
     return pg;

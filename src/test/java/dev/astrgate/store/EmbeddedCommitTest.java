@@ -16,13 +16,13 @@ import org.junit.jupiter.api.Test;
 import io.vertx.junit5.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The embedded PostgreSQL a node starts by default waits for the WAL flush on every commit. */
+/** The embedded PostgreSQL a node starts by default waits for the WAL flush on every commit, stores UTF-8, compares bytes. */
 @ExtendWith(VertxExtension.class)
 class EmbeddedCommitTest {
 
   @Test
   @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
-  void embeddedDatabaseKeepsSynchronousCommitOn(Vertx vertx) {
+  void embeddedDatabaseKeepsSynchronousCommitOnWithUtf8AndByteCollation(Vertx vertx) {
     Map<String, String> env = new HashMap<>();
     env.put("ASTRGATE_DATABASE_URL", null);
     try (TestNode node = TestNode.start(env, TestNode.defaultConf())) {
@@ -33,6 +33,10 @@ class EmbeddedCommitTest {
       try {
         assertEquals("on", setting(pool, "synchronous_commit"));
         assertEquals("on", setting(pool, "fsync"));
+        assertEquals("UTF8", setting(pool, "server_encoding"));
+        assertEquals("C", TestNode.await(pool.query(
+            "SELECT datcollate FROM pg_database WHERE datname = current_database()").execute())
+            .iterator().next().getString(0));
       } finally {
         pool.close();
       }
