@@ -4,10 +4,12 @@
 # direct-to-mock and through-the-gateway alternate in one run. Prints the issue's table: now, at the issue, goal.
 # Usage: bench/hotpaths.sh          (about 4 minutes; every step is bounded by `timeout`)
 # Knobs: PHASES=chat,im  TTFT_TURNS=400  TURN_SECONDS=10  DELTA_SECONDS=10  WRK_SECONDS=10  HEY_SECONDS=10
-#        IM_WARM_SECONDS=90 CHAT_WARM_SECONDS=90 (the most each node is warmed before its figures; the warm-up
-#                             stops once two 5 s slices in a row agree within 5 %, after at least 30 s)
+#        IM_WARM_SECONDS=180 CHAT_WARM_SECONDS=180 (the most each node is warmed before its figures; the warm-up
+#                             stops once the JIT compiled for under 5 % of a 5 s slice, after at least 30 s)
 #        GATEWAY_JFR=<file>  (record a JFR profile of the chat gateway, settings=profile)
 #        NODE_A_JFR=<file>   (same for node A of the im phase; NODE_B_JFR for node B)
+#        NODE_JAVA_OPTS="..." (more JVM options for every gateway node, e.g. -XX:+PrintCompilation)
+#        KEEP_WORK=1         (keep the nodes' logs and data directories, under /tmp/astrgate-hotpaths.*)
 #        ACCESS_LOG=WARN     (level of the access log in every node; INFO, the product's default, logs each request)
 #        PROFILER=jfr        (or async: the two *_JFR files come from async-profiler, from Maven Central, sampling CPU
 #                             time of every thread including native and kernel frames, in JFR format)
@@ -20,13 +22,14 @@ TURN_SECONDS=${TURN_SECONDS:-10}
 DELTA_SECONDS=${DELTA_SECONDS:-10}
 WRK_SECONDS=${WRK_SECONDS:-10}
 HEY_SECONDS=${HEY_SECONDS:-10}
-IM_WARM_SECONDS=${IM_WARM_SECONDS:-90}
-CHAT_WARM_SECONDS=${CHAT_WARM_SECONDS:-90}
+IM_WARM_SECONDS=${IM_WARM_SECONDS:-180}
+CHAT_WARM_SECONDS=${CHAT_WARM_SECONDS:-180}
 GATEWAY_JFR=${GATEWAY_JFR:-}
 NODE_A_JFR=${NODE_A_JFR:-}
 NODE_B_JFR=${NODE_B_JFR:-}
 ACCESS_LOG=${ACCESS_LOG:-WARN}
 PROFILER=${PROFILER:-jfr}
+NODE_JAVA_OPTS=${NODE_JAVA_OPTS:-}
 GW_CPU=0
 LOAD_CPU=1
 ulimit -n 65536 2>/dev/null || true
@@ -68,8 +71,8 @@ cleanup() {
     local pg; pg=$(head -1 "$pm" 2>/dev/null || true)
     [ -n "$pg" ] && kill -INT "$pg" 2>/dev/null || true
   done
-  if [ "$rc" -ne 0 ]; then
-    echo "--- hotpaths.sh failed (rc $rc); logs kept in $WORK" >&2
+  if [ "$rc" -ne 0 ] || [ -n "${KEEP_WORK:-}" ]; then
+    echo "--- hotpaths.sh rc $rc; logs kept in $WORK" >&2
     tail -5 "$WORK"/*/node.log 2>/dev/null >&2 || true
   else
     rm -rf "$WORK"
@@ -93,19 +96,33 @@ wait_for() {   # wait_for <seconds> <what> <command...>
     sleep 0.2
   done
 }
-# warm_until_steady <what> <max seconds> <command printing a rate for a 5 s slice>: slices until two in a row agree
-# within 5 %, after at least 30 s: the JIT shares core 0 with the measurement until it settles
-warm_until_steady() {
-  local what=$1 max=$2 prev=0 rate=0 spent=0; shift 2
-  while [ "$spent" -lt "$max" ]; do
-    rate=$("$@"); rate=${rate:-0}; spent=$((spent + 5))
-    if [ "$spent" -ge 30 ] && [ "$prev" -gt 0 ] && [ $(( (rate - prev) * 100 / prev )) -le 5 ] \
-      && [ $(( (prev - rate) * 100 / prev )) -le 5 ]; then break; fi
-    prev=$rate
+# jit_ms <pid>...: CPU time so far of the JIT compiler threads of these JVMs, in ms
+jit_ms() {
+  local ticks=0 t
+  for pid in "$@"; do
+    for t in /proc/"$pid"/task/*; do
+      case "$(cat "$t/comm" 2>/dev/null)" in
+        C1\ Compiler*|C2\ Compiler*) ticks=$(( ticks + $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0) )) ;;
+      esac
+    done
   done
-  echo "   warmed $what in $spent s (last slice $rate/s)" >&2
+  echo $(( ticks * 1000 / $(getconf CLK_TCK) ))
 }
-load() { echo "   load average $(cut -d' ' -f1-3 /proc/loadavg) — $*" >&2; }
+# warm_until_settled <what> <max seconds> <"jvm pids"> <command printing a rate for a 5 s slice>: 5 s slices until
+# the JIT of those JVMs spent under 5 % of a slice compiling, after at least 30 s. The compiler threads share core 0
+# with the measurement: while C2 still works (30-50 % of the core for a minute or more), figures are the JIT's.
+warm_until_settled() {
+  local what=$1 max=$2 pids=$3 spent=0 rate=0 jit=0 before; shift 3
+  # shellcheck disable=SC2086
+  while [ "$spent" -lt "$max" ]; do
+    before=$(jit_ms $pids)
+    rate=$("$@"); rate=${rate:-0}; spent=$((spent + 5))
+    jit=$(( $(jit_ms $pids) - before ))
+    if [ "$spent" -ge 30 ] && [ "$jit" -lt 250 ]; then break; fi
+  done
+  echo "   warmed $what in $spent s (last slice $rate/s, JIT ${jit} ms of its 5 s)" >&2
+}
+load() { echo "   $(date +%T) load average $(cut -d' ' -f1-3 /proc/loadavg) — $*" >&2; }
 RESULTS="$WORK/results.jsonl"
 : > "$RESULTS"
 KEY="abk_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
@@ -117,6 +134,8 @@ start_node() {
   mkdir -p "$dir/conf"
   printf '%s\n' "$conf" > "$dir/conf/default.json"
   local opts=(-Xmx1g "-Dastrgate.access.level=$ACCESS_LOG")
+  # shellcheck disable=SC2206
+  [ -n "$NODE_JAVA_OPTS" ] && opts+=($NODE_JAVA_OPTS)
   if [ -n "$jfr" ] && [ -n "$AP_LIB" ]; then
     opts+=("-agentpath:$AP_LIB=start,event=cpu,interval=1ms,jfr,file=$jfr")
   elif [ -n "$jfr" ]; then
@@ -171,12 +190,13 @@ if [[ ",$PHASES," == *",chat,"* ]]; then
   start_node chat "$PORT" false "" "" "$GATEWAY_JFR" "$CHAT_CONF"
   GW="http://127.0.0.1:$PORT"
   PM="$WORK/chat/data/pg/postmaster.pid"
-  load "warm-up (2,000 turns one at a time, 128 at once x3, short turns until steady, 5 s of long streams)"
+  load "warm-up (2,000 turns one at a time, 128 at once x3, short turns and long streams, each until the JIT settles)"
   "${LOADGEN[@]}" ttft "$MOCK" "$GW" "$KEY" 2000 1 d2i0 > /dev/null
   "${LOADGEN[@]}" burst "$MOCK" "$GW" "$KEY" 128 3 d2i0 > /dev/null
   chat_slice() { "${LOADGEN[@]}" turns "$GW" "$KEY" 16 5 d1i0 "$PID_chat" "$PM" | jq '.turnsPerSecond | floor'; }
-  warm_until_steady "short turns" "$CHAT_WARM_SECONDS" chat_slice
-  "${LOADGEN[@]}" deltas "$GW" "$KEY" 64 5 d64i20 "$PID_chat" "$PM" > /dev/null
+  warm_until_settled "short turns" "$CHAT_WARM_SECONDS" "$PID_chat" chat_slice
+  delta_slice() { "${LOADGEN[@]}" deltas "$GW" "$KEY" 64 5 d64i20 "$PID_chat" "$PM" | jq '.deltas / .seconds | floor'; }
+  warm_until_settled "long streams" "$CHAT_WARM_SECONDS" "$PID_chat" delta_slice
   load "added TTFT, one at a time, $TTFT_TURNS turns each, 4 alternating slices"
   "${LOADGEN[@]}" ttft "$MOCK" "$GW" "$KEY" "$TTFT_TURNS" 4 d2i0 | jq -c '. + {row: "ttft"}' >> "$RESULTS"
   load "short turns, 16 clients, $TURN_SECONDS s"
@@ -241,7 +261,7 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
   load "warm-up (wrk to A, then to B, each until steady, at most $IM_WARM_SECONDS s)"
   for node_url in "http://127.0.0.1:$PA/api/v1/im/message" "http://127.0.0.1:$PB/api/v1/im/message"; do
-    warm_until_steady "$node_url" "$IM_WARM_SECONDS" im_slice "$node_url"
+    warm_until_settled "$node_url" "$IM_WARM_SECONDS" "$PID_node_a $PID_node_b" im_slice "$node_url"
   done
   load "wrk -c32 im/message to A (owner)";  wrk_row wrk-owner "http://127.0.0.1:$PA/api/v1/im/message" post
   load "wrk -c32 im/message to B (across)"; wrk_row wrk-other "http://127.0.0.1:$PB/api/v1/im/message" post

@@ -114,8 +114,9 @@ public final class Node {
         Node node = new Node(options, vertx, db);
         return node.deploy(apiOptions, bridgeOptions, confs, generatedKey).map(node);
       }).onFailure(err -> vertx.close());
-    }).onSuccess(node -> LOG.info("node ready name={} port={} cluster={} ms={}", options.nodeName(), options.port(),
-        options.cluster(), (System.nanoTime() - t0) / 1_000_000));
+    }).onSuccess(node -> LOG.info("node ready name={} port={} cluster={} transport={} ms={}", options.nodeName(),
+        options.port(), options.cluster(), node.vertx.isNativeTransportEnabled() ? "native" : "nio",
+        (System.nanoTime() - t0) / 1_000_000));
   }
 
   /** The conf directory, or the jar's built-in default when there is none; says which, and what it ignores. */
