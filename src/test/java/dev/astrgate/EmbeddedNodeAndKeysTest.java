@@ -27,7 +27,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import picocli.CommandLine;
 
 /**
- * The embedded default end to end: a node with no database URL, the key banner, the bootstrap key, the keys CLI
+ * The embedded default end to end: a node with no database URL (on the native transport), the key banner, the bootstrap key, the keys CLI
  * beside a running node and without one, revocation reaching the node, and data surviving a restart.
  */
 @ExtendWith(VertxExtension.class)
@@ -89,6 +89,7 @@ class EmbeddedNodeAndKeysTest {
       generatedKey = generated.get(0);
       assertTrue(generatedKey.matches("abk_[A-Za-z0-9_-]{43}"), generatedKey);
       assertEquals(200, TestNode.await(client.get(port, "127.0.0.1", "/readyz").send()).statusCode());
+      assertTrue(node.vertx().isNativeTransportEnabled(), "the node runs on Netty's native transport, not NIO");
       assertEquals(200, status(client, port, generatedKey));
 
       // keys create beside the running node, on the same data directory.
