@@ -2,7 +2,7 @@
 # Issue 10's method on this machine: the gateway JVM and its embedded PostgreSQL pinned to core 0 (taskset -c 0),
 # the OpenAI-compatible mock, the OneBot end and the outside load generators (undici, wrk, hey) pinned to core 1;
 # direct-to-mock and through-the-gateway alternate in one run. Prints the issue's table: now, at the issue, goal.
-# Usage: bench/hotpaths.sh          (about 4 minutes; every step is bounded by `timeout`)
+# Usage: bench/hotpaths.sh          (about 7 minutes; every step is bounded by `timeout`)
 # Knobs: PHASES=chat,im  TTFT_TURNS=400  TURN_SECONDS=10  DELTA_SECONDS=10  WRK_SECONDS=10  HEY_SECONDS=10
 #        IM_WARM_SECONDS=180 CHAT_WARM_SECONDS=180 (the most each node is warmed before its figures; the warm-up
 #                             stops once the JIT compiled for under 5 % of a 5 s slice, after at least 30 s)
@@ -209,16 +209,23 @@ if [[ ",$PHASES," == *",chat,"* ]]; then
   kill "$PID_chat"; for _ in $(seq 300); do kill -0 "$PID_chat" 2>/dev/null || break; sleep 0.1; done
 fi
 
-# wrk_row <row> <url> [post]: wrk -t1 -c32 on the load core, one JSON line with requests/s and non-2xx count
+# proc_ms <pid>: CPU time so far of one process (all its threads), in ms
+proc_ms() { awk -v t="$(getconf CLK_TCK)" '{printf "%d", ($14 + $15) * 1000 / t}' "/proc/$1/stat"; }
+# wrk_row <row> <url> [post]: wrk -t1 -c32 on the load core, one JSON line with requests/s, non-2xx count and, in
+# the im phase, each node's CPU per request (steadier than requests/s on a shared machine)
 wrk_row() {
   local row=$1 url=$2 post=${3:-}
   local args=(-t1 -c32 "-d${WRK_SECONDS}s" --latency -H "X-API-Key: $KEY")
   [ -n "$post" ] && args+=(-s "$WORK/post.lua")
+  local a0 b0; a0=$(proc_ms "$PID_node_a"); b0=$(proc_ms "$PID_node_b")
   local out; out=$(timeout $((WRK_SECONDS + 30)) taskset -c "$LOAD_CPU" wrk "${args[@]}" "$url")
-  local rps errs
+  local a1 b1; a1=$(proc_ms "$PID_node_a"); b1=$(proc_ms "$PID_node_b")
+  local rps errs n
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<< "$out")
+  n=$(awk '/ requests in / {print $1}' <<< "$out"); n=${n:-0}
   errs=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<< "$out"); errs=${errs:-0}
-  printf '{"row":"%s","rps":%s,"errors":%s}\n' "$row" "${rps:-0}" "$errs" >> "$RESULTS"
+  printf '{"row":"%s","rps":%s,"errors":%s,"requests":%s,"cpuUsPerRequest":{"a":%s,"b":%s}}\n' "$row" "${rps:-0}" \
+    "$errs" "$n" "$(( n > 0 ? (a1 - a0) * 1000 / n : 0 ))" "$(( n > 0 ? (b1 - b0) * 1000 / n : 0 ))" >> "$RESULTS"
 }
 # hey_row <row> <url> [get]: hey -q 20 -c 50 (1,000/s) on the load core; p50/p99 in seconds. Its 50 workers tick
 # together, so each 50 ms it sends a burst of 50: the GET /healthz row is the tool's own floor on the same node.

@@ -24,7 +24,8 @@ add('128 streams opened at once: added TTFT p99', '66–134 ms', '≤ 50 ms',
 const wa = by('wrk-owner'), wb = by('wrk-other');
 add('im/message to a connected OneBot end, wrk -c32, to the owner / across nodes', '2,170–2,890 / 1,770–2,090 per s',
   '≥ 15,000 / ≥ 10,000 per s',
-  wa || wb ? `${wa ? f(wa.rps, 0) : 'n/a'} / ${wb ? f(wb.rps, 0) : 'n/a'} per s (non-2xx ${wa ? wa.errors : '-'}/${wb ? wb.errors : '-'})` : 'not run');
+  wa || wb ? `${wa ? f(wa.rps, 0) : 'n/a'} / ${wb ? f(wb.rps, 0) : 'n/a'} per s (non-2xx ${wa ? wa.errors : '-'}/${wb ? wb.errors : '-'})`
+    + (wa?.cpuUsPerRequest && wb?.cpuUsPerRequest ? `; CPU per send: owner ${wa.cpuUsPerRequest.a} µs, across ${wb.cpuUsPerRequest.b} µs on B + ${wb.cpuUsPerRequest.a} µs on A` : '') : 'not run');
 const ha = by('hey-owner'), hb = by('hey-other'), hf = by('hey-floor');
 add('im/message at 1,000/s open loop (hey -q 20 -c 50), p50 / p99, owner [across]', '12–37 / 31–140 ms', '≤ 1 / ≤ 3 ms',
   ha ? `${f(ha.p50 * 1000)} / ${f(ha.p99 * 1000)} ms${hb ? ` [${f(hb.p50 * 1000)} / ${f(hb.p99 * 1000)} ms]` : ''} (non-200 ${ha.errors}${hb ? '/' + hb.errors : ''})`
