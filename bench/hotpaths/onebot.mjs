@@ -2,6 +2,16 @@
 // answers every action at once with ok, a new message_id and the action's echo.
 // Usage: node onebot.mjs <ws-url> <self-id>
 import { WebSocket } from 'undici';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+// Its own stalls, every 10 s in its log: a send waits for this process as much as for the gateway.
+const delay = monitorEventLoopDelay({ resolution: 1 });
+delay.enable();
+setInterval(() => {
+  console.log(`${new Date().toISOString()} loop delay p50 ${(delay.percentile(50) / 1e6).toFixed(2)} p99 `
+    + `${(delay.percentile(99) / 1e6).toFixed(2)} max ${(delay.max / 1e6).toFixed(2)} ms`);
+  delay.reset();
+}, 10_000).unref();
 
 const [url, selfId] = process.argv.slice(2);
 let next = 1;
