@@ -94,7 +94,7 @@ public final class Node {
     Future<Vertx> vertxFuture = options.cluster()
         ? ClusterSupport.clusteredVertx(options, metrics.registry())
         : Future.succeededFuture(Vertx.builder()
-            .with(new VertxOptions().setPreferNativeTransport(true)
+            .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(options.eventLoops())
                 .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
             .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
             .build());

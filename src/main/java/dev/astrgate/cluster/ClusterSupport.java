@@ -43,7 +43,7 @@ public final class ClusterSupport {
     join.getTcpIpConfig().setEnabled(true)
         .setMembers(Arrays.stream(options.clusterMembers().split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
     HazelcastClusterManager manager = new HazelcastClusterManager(config);
-    VertxOptions vo = new VertxOptions().setPreferNativeTransport(true)
+    VertxOptions vo = new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(options.eventLoops())
         .setEventBusOptions(new EventBusOptions().setHost(options.clusterHost()));
     var builder = Vertx.builder().with(vo).withClusterManager(manager);
     if (metrics != null) {

@@ -32,7 +32,8 @@ public record NodeOptions(
     Set<String> roles,
     String metricsToken,
     String clusterName,
-    int dbTimeoutMs) {
+    int dbTimeoutMs,
+    int eventLoops) {
 
   /** What a node runs: the HTTP API, the chat pipeline, the platform adapters. */
   public static final Set<String> ALL_ROLES = Set.of("api", "chat", "platforms");
@@ -58,6 +59,7 @@ public record NodeOptions(
       {"ASTRGATE_METRICS_TOKEN", "(unset: open)", "bearer token required by GET /metrics"},
       {"ASTRGATE_ROLES", "api,chat,platforms", "what this node runs; e.g. api,platforms for an adapter worker"},
       {"ASTRGATE_DB_TIMEOUT_MS", "2000", "bound on every storage call (connect, pool wait, query); past it the answer is 503"},
+      {"ASTRGATE_EVENT_LOOPS", "2 x cores", "event-loop threads"},
   };
 
   public static NodeOptions fromEnv(Map<String, String> env) {
@@ -82,7 +84,10 @@ public record NodeOptions(
         roles(e.getOrDefault("ASTRGATE_ROLES", "api,chat,platforms")),
         blankToNull(e.get("ASTRGATE_METRICS_TOKEN")),
         blankToNull(e.get("ASTRGATE_CLUSTER_NAME")),
-        positive(intOf(e, "ASTRGATE_DB_TIMEOUT_MS", 2000), "ASTRGATE_DB_TIMEOUT_MS"));
+        positive(intOf(e, "ASTRGATE_DB_TIMEOUT_MS", 2000), "ASTRGATE_DB_TIMEOUT_MS"),
+        // Vert.x's two per core by default. One per core saved a third of a cross-node send's CPU on a one-core
+        // node, but two chat bench runs were not conclusive (bench/README.md, third pass); so an operator's choice.
+        Math.max(1, intOf(e, "ASTRGATE_EVENT_LOOPS", 2 * Runtime.getRuntime().availableProcessors())));
   }
 
   public boolean runs(String role) {

@@ -100,9 +100,11 @@ class ConfLoaderTest {
     assertEquals(7860, d.port());
     assertTrue(d.embeddedDatabase());
     assertEquals(Path.of("./data"), d.dataDir());
+    assertEquals(2 * Runtime.getRuntime().availableProcessors(), d.eventLoops(), "Vert.x's two event loops per core");
     NodeOptions o = NodeOptions.fromEnv(Map.of("ASTRGATE_PORT", "9000", "ASTRGATE_DATABASE_URL", "postgresql://u:secret@h/db",
-        "ASTRGATE_CLUSTER", "true"));
+        "ASTRGATE_CLUSTER", "true", "ASTRGATE_EVENT_LOOPS", "3"));
     assertEquals(9000, o.port());
+    assertEquals(3, o.eventLoops());
     assertTrue(o.cluster());
     assertTrue(!o.toString().contains("secret"), "secrets never appear in toString");
     assertThrows(IllegalArgumentException.class, () -> NodeOptions.fromEnv(Map.of("ASTRGATE_PORT", "http")));
