@@ -96,17 +96,17 @@ wait_for() {   # wait_for <seconds> <what> <command...>
     sleep 0.2
   done
 }
-# jit_ms <pid>...: CPU time so far of the JIT compiler threads of these JVMs, in ms
+# cpu_ms <stat file>...: CPU time so far (user + system) of these /proc stat files, in ms
+cpu_ms() { [ $# -gt 0 ] || { echo 0; return; }; cat "$@" 2>/dev/null | awk -v t="$(getconf CLK_TCK)" '{s += $14 + $15} END {printf "%d", s * 1000 / t}'; }
+# jit_ms <pid>...: the same for the JIT compiler threads of these JVMs
 jit_ms() {
-  local ticks=0 t
+  local files=() t
   for pid in "$@"; do
     for t in /proc/"$pid"/task/*; do
-      case "$(cat "$t/comm" 2>/dev/null)" in
-        C1\ Compiler*|C2\ Compiler*) ticks=$(( ticks + $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0) )) ;;
-      esac
+      case "$(cat "$t/comm" 2>/dev/null)" in C1\ Compiler*|C2\ Compiler*) files+=("$t/stat") ;; esac
     done
   done
-  echo $(( ticks * 1000 / $(getconf CLK_TCK) ))
+  cpu_ms "${files[@]}"
 }
 # warm_until_settled <what> <max seconds> <"jvm pids"> <command printing a rate for a 5 s slice>: 5 s slices until
 # the JIT of those JVMs spent under 5 % of a slice compiling, after at least 30 s. The compiler threads share core 0
@@ -209,17 +209,15 @@ if [[ ",$PHASES," == *",chat,"* ]]; then
   kill "$PID_chat"; for _ in $(seq 300); do kill -0 "$PID_chat" 2>/dev/null || break; sleep 0.1; done
 fi
 
-# proc_ms <pid>: CPU time so far of one process (all its threads), in ms
-proc_ms() { awk -v t="$(getconf CLK_TCK)" '{printf "%d", ($14 + $15) * 1000 / t}' "/proc/$1/stat"; }
 # wrk_row <row> <url> [post]: wrk -t1 -c32 on the load core, one JSON line with requests/s, non-2xx count and, in
 # the im phase, each node's CPU per request (steadier than requests/s on a shared machine)
 wrk_row() {
   local row=$1 url=$2 post=${3:-}
   local args=(-t1 -c32 "-d${WRK_SECONDS}s" --latency -H "X-API-Key: $KEY")
   [ -n "$post" ] && args+=(-s "$WORK/post.lua")
-  local a0 b0; a0=$(proc_ms "$PID_node_a"); b0=$(proc_ms "$PID_node_b")
+  local a0 b0; a0=$(cpu_ms "/proc/$PID_node_a/stat"); b0=$(cpu_ms "/proc/$PID_node_b/stat")
   local out; out=$(timeout $((WRK_SECONDS + 30)) taskset -c "$LOAD_CPU" wrk "${args[@]}" "$url")
-  local a1 b1; a1=$(proc_ms "$PID_node_a"); b1=$(proc_ms "$PID_node_b")
+  local a1 b1; a1=$(cpu_ms "/proc/$PID_node_a/stat"); b1=$(cpu_ms "/proc/$PID_node_b/stat")
   local rps errs n
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<< "$out")
   n=$(awk '/ requests in / {print $1}' <<< "$out"); n=${n:-0}
@@ -266,7 +264,7 @@ wrk.method = "POST"
 wrk.body = '{"umo":"qq:FriendMessage:12345","message":"bench"}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
-  load "warm-up (wrk to A, then to B, each until steady, at most $IM_WARM_SECONDS s)"
+  load "warm-up (wrk to A, then to B, each until the JIT settles, at most $IM_WARM_SECONDS s)"
   for node_url in "http://127.0.0.1:$PA/api/v1/im/message" "http://127.0.0.1:$PB/api/v1/im/message"; do
     warm_until_settled "$node_url" "$IM_WARM_SECONDS" "$PID_node_a $PID_node_b" im_slice "$node_url"
   done

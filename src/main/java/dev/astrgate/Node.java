@@ -11,8 +11,6 @@ import dev.astrgate.cluster.LocalCodec;
 import dev.astrgate.logging.LogSetup;
 import dev.astrgate.logging.RequestIds;
 import dev.astrgate.metrics.GatewayMetrics;
-import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MicrometerMetricsOptions;
 import dev.astrgate.config.ApiOptions;
 import dev.astrgate.config.ConfKeys;
 import dev.astrgate.config.ConfLoader;
@@ -41,7 +39,6 @@ import dev.astrgate.store.StoreVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.sqlclient.Pool;
 import java.util.Map;
 import java.util.Optional;
@@ -91,14 +88,7 @@ public final class Node {
     RequestIds.init();
     LogSetup.nodeName(options.nodeName());
     GatewayMetrics metrics = new GatewayMetrics(options.nodeName());
-    Future<Vertx> vertxFuture = options.cluster()
-        ? ClusterSupport.clusteredVertx(options, metrics.registry())
-        : Future.succeededFuture(Vertx.builder()
-            .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(options.eventLoops())
-                .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
-            .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
-            .build());
-    return vertxFuture.compose(vertx -> {
+    return ClusterSupport.vertx(options, metrics.registry()).compose(vertx -> {
       LocalCodec.install(vertx.eventBus());
       metrics.attach(vertx);
       return vertx.executeBlocking(() -> {
@@ -115,7 +105,7 @@ public final class Node {
         return node.deploy(apiOptions, bridgeOptions, confs, generatedKey).map(node);
       }).onFailure(err -> vertx.close());
     }).onSuccess(node -> LOG.info("node ready name={} port={} cluster={} transport={} ms={}", options.nodeName(),
-        options.port(), options.cluster(), node.vertx.isNativeTransportEnabled() ? "native" : "nio",
+        options.port(), options.cluster(), node.vertx().isNativeTransportEnabled() ? "native" : "nio",
         (System.nanoTime() - t0) / 1_000_000));
   }
 

@@ -27,8 +27,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import picocli.CommandLine;
 
 /**
- * The embedded default end to end: a node with no database URL (on the native transport), the key banner, the bootstrap key, the keys CLI
- * beside a running node and without one, revocation reaching the node, and data surviving a restart.
+ * The embedded default end to end: a node with no database URL (on the native transport), the key banner, the
+ * bootstrap key, the keys CLI beside a running node and without one, revocation reaching the node, and data surviving
+ * a restart.
  */
 @ExtendWith(VertxExtension.class)
 class EmbeddedNodeAndKeysTest {

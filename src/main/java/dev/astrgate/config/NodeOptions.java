@@ -87,7 +87,8 @@ public record NodeOptions(
         positive(intOf(e, "ASTRGATE_DB_TIMEOUT_MS", 2000), "ASTRGATE_DB_TIMEOUT_MS"),
         // Vert.x's two per core by default. One per core saved a third of a cross-node send's CPU on a one-core
         // node, but two chat bench runs were not conclusive (bench/README.md, third pass); so an operator's choice.
-        Math.max(1, intOf(e, "ASTRGATE_EVENT_LOOPS", 2 * Runtime.getRuntime().availableProcessors())));
+        atLeastOne(intOf(e, "ASTRGATE_EVENT_LOOPS", 2 * Runtime.getRuntime().availableProcessors()),
+            "ASTRGATE_EVENT_LOOPS"));
   }
 
   public boolean runs(String role) {
@@ -131,6 +132,13 @@ public record NodeOptions(
   private static int positive(int v, String key) {
     if (v < 100) {
       throw new IllegalArgumentException(key + " must be at least 100, got " + v);
+    }
+    return v;
+  }
+
+  private static int atLeastOne(int v, String key) {
+    if (v < 1) {
+      throw new IllegalArgumentException(key + " must be at least 1, got " + v);
     }
     return v;
   }

@@ -108,6 +108,7 @@ class ConfLoaderTest {
     assertTrue(o.cluster());
     assertTrue(!o.toString().contains("secret"), "secrets never appear in toString");
     assertThrows(IllegalArgumentException.class, () -> NodeOptions.fromEnv(Map.of("ASTRGATE_PORT", "http")));
+    assertThrows(IllegalArgumentException.class, () -> NodeOptions.fromEnv(Map.of("ASTRGATE_EVENT_LOOPS", "0")));
   }
 
   @Test
